@@ -1,0 +1,28 @@
+"""The exception hierarchy: every error dedupe raises on purpose is a `DedupeError`."""
+
+from __future__ import annotations
+
+
+class DedupeError(Exception):
+    """Base class of every error raised by dedupe."""
+
+
+class ConfigError(DedupeError, ValueError):
+    """An invalid setting in `CleanerConfig`."""
+
+
+class InputError(DedupeError):
+    """A bad input file or record; names the file and, where known, the line."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class OutputError(DedupeError):
+    """An output location that cannot or must not be written."""

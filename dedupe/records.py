@@ -1,0 +1,125 @@
+"""The records that flow through the cleaner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import InputError
+
+Rule = Literal["headline", "paragraph", "boilerplate", "document"]
+RULES: tuple[Rule, ...] = ("headline", "paragraph", "boilerplate", "document")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an article came from: a file, and for JSONL the 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass
+class Article:
+    """One article: its id, optional title, text, and any other fields, carried untouched."""
+
+    id: str
+    text: str
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: Source | None = None
+    # The JSONL object the article was read from, if any: writers put the cleaned
+    # text back into it, so every other field, its value and its order, is kept.
+    record: dict[str, Any] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any], source: Source | None = None) -> Article:
+        """An article from a mapping with keys ``id``, ``text`` and optional ``title``."""
+        where = str(source) if source else None
+        if "text" not in record:
+            raise InputError("missing field 'text'", where)
+        text = record["text"]
+        if not isinstance(text, str):
+            raise InputError(f"field 'text' must be a string, got {type(text).__name__}", where)
+        title = record.get("title")
+        if title is not None and not isinstance(title, str):
+            raise InputError(f"field 'title' must be a string, got {type(title).__name__}", where)
+        if "id" not in record:
+            raise InputError("missing field 'id'", where)
+        ident = record["id"]
+        if not isinstance(ident, (str, int)) or isinstance(ident, bool):
+            raise InputError(f"field 'id' must be a string or integer, got {type(ident).__name__}", where)
+        extra = {k: v for k, v in record.items() if k not in ("id", "title", "text")}
+        return cls(id=str(ident), text=text, title=title, extra=extra, source=source)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A paragraph (or line) of an article, with character offsets into the article text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One removed segment (or a whole dropped article) and why.
+
+    ``start``/``end`` locate the segment text in the original article;
+    ``cut_start``/``cut_end`` locate what was actually cut (the segment plus one
+    adjoining separator), so the original is ``cleaned[:p] + cut_text + cleaned[p:]``.
+    """
+
+    doc: str
+    rule: Rule
+    segment: int | None
+    start: int
+    end: int
+    text: str
+    cut_start: int
+    cut_end: int
+    cut_text: str
+    matched_doc: str | None
+    matched_segment: int | None
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "rule": self.rule,
+            "segment": self.segment,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "matched_doc": self.matched_doc,
+            "matched_segment": self.matched_segment,
+            "similarity": round(self.similarity, 4),
+            "cut_start": self.cut_start,
+            "cut_end": self.cut_end,
+            "cut_text": self.cut_text,
+        }
+
+
+@dataclass
+class Result:
+    """What the cleaner says about one input article, in input order."""
+
+    article: Article
+    text: str  # the cleaned text ("" when dropped)
+    removals: list[Removal]
+    dropped: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        """The cleaned article as a plain record: ``id``, ``title`` if any, ``text``, extras."""
+        record: dict[str, Any] = {"id": self.article.id}
+        if self.article.title is not None:
+            record["title"] = self.article.title
+        record["text"] = self.text
+        record.update(self.article.extra)
+        return record

@@ -1,0 +1,1 @@
+"""One module per removal rule: headline, paragraph, boilerplate, document."""

@@ -1,0 +1,66 @@
+"""Rule 1: a later segment that repeats the article's headline.
+
+Headlines are too short for word-shingle MinHash, so they are compared as
+character 3-gram sets of their normalised words, after trying the variants a
+scraper produces: a prefix such as ``BREAKING:``, a site name appended or
+prepended (``Title | Site``, ``Site - Title``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import char_ngrams, jaccard, words
+
+# Labels put in front of a headline, in normalised (case-folded) form.
+_PREFIX = re.compile(
+    r"^(?:breaking(?: news)?|update[d]?|exclusive|watch|video|live|just in|opinion|analysis|"
+    r"photos?|news|listen|explainer|factbox|exclusive report)\s*[:|\-]\s*"
+)
+# Separators between a headline and a site or section name.
+_AFFIX = re.compile(r"\s+(?:\||-|::|·|•|//|/|»|~)\s+")
+MAX_AFFIX_WORDS = 6
+MIN_WORDS = 2
+
+
+def _flat(normalized: str) -> str:
+    return " ".join(words(normalized))
+
+
+def variants(normalized: str) -> set[str]:
+    """The headline itself, without a label prefix, and without one site affix."""
+    bases = {normalized, _PREFIX.sub("", normalized)}
+    out = set()
+    for base in bases:
+        out.add(_flat(base))
+        parts = _AFFIX.split(base)
+        if len(parts) > 1:
+            first, last = parts[0], parts[-1]
+            if len(words(last)) <= MAX_AFFIX_WORDS:
+                out.add(_flat(base[: base.rfind(last)]))
+            if len(words(first)) <= MAX_AFFIX_WORDS:
+                out.add(_flat(base[len(first) :]))
+    return {v for v in out if len(v.split()) >= MIN_WORDS}
+
+
+class Headline:
+    """The title of one article, ready to be compared with its segments."""
+
+    def __init__(self, normalized_title: str, ngram: int, threshold: float) -> None:
+        self.threshold = threshold
+        self.ngram = ngram
+        self._variants = {v: char_ngrams(v, ngram) for v in variants(normalized_title)}
+        self._longest = max((len(v) for v in self._variants), default=0)
+
+    def match(self, normalized: str) -> float:
+        """Similarity of a segment to the headline (0.0 when it is not a repeat)."""
+        if not self._variants or len(normalized) > 3 * self._longest + 60:
+            return 0.0
+        best = 0.0
+        for v in variants(normalized):
+            if v in self._variants:
+                return 1.0
+            grams = char_ngrams(v, self.ngram)
+            for title_grams in self._variants.values():
+                best = max(best, jaccard(grams, title_grams))
+        return best if best >= self.threshold else 0.0

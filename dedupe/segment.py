@@ -1,0 +1,142 @@
+"""Split an article into segments with offsets, and cut segments out of it.
+
+Two layouts occur in scraped text:
+
+* blank-line separated paragraphs (any article with a blank line between two
+  text lines): a segment is a run of non-blank lines;
+* one paragraph per line: a segment is a line, except that hard-wrapped text
+  (wire copy wrapped at a fixed width, like Reuters) is re-joined into its
+  paragraphs, so that a wrapped fragment such as ``said.`` is never judged on
+  its own.
+
+A segment spans whole lines without their final line break, so leading
+indentation and trailing spaces belong to it and the separators in between
+are pure line breaks and blank lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .records import Segment
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# A line ending in one of these closes a sentence, so a wrapped paragraph ends there.
+_CLOSERS = tuple(".!?:;\"'”’)]»…")
+WRAP_MAX_WIDTH = 100  # hard-wrapped text is wrapped at no more than this many characters
+WRAP_MIN_WIDTH = 40
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip().strip(_INVISIBLE).strip()
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of each line; ``end`` excludes the line break."""
+    out = []
+    for m in _LINE.finditer(text):
+        start, end = m.span()
+        if text[end - 1 : end] == "\n":
+            end -= 1
+            if text[end - 1 : end] == "\r" and end > start:
+                end -= 1
+        out.append((start, end, text[start:end]))
+    return out
+
+
+def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
+    widths = [len(c.rstrip()) for c in contents]
+    width = max(widths, default=0)
+    if len(contents) < 3 or not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
+        return False, width
+    open_full = sum(
+        1 for c, w in zip(contents, widths) if w >= 0.6 * width and not c.rstrip().endswith(_CLOSERS)
+    )
+    return open_full >= 0.4 * len(contents), width
+
+
+def segment(text: str) -> list[Segment]:
+    """The segments of ``text`` in order, with character offsets."""
+    lines = [ln for ln in _lines(text)]
+    blank = [_is_blank(c) for _, _, c in lines]
+    text_rows = [i for i, b in enumerate(blank) if not b]
+    if not text_rows:
+        return []
+    paragraph_layout = any(blank[text_rows[0] : text_rows[-1]])
+    groups: list[list[int]] = []
+    if paragraph_layout:
+        previous = -2
+        for i in text_rows:
+            if i == previous + 1:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+            previous = i
+    else:
+        contents = [lines[i][2] for i in text_rows]
+        wrapped, width = _is_hard_wrapped(contents)
+        for pos, i in enumerate(text_rows):
+            if wrapped and pos > 0:
+                prev = contents[pos - 1].rstrip()
+                if len(prev) >= 0.6 * width and not prev.endswith(_CLOSERS):
+                    groups[-1].append(i)
+                    continue
+            groups.append([i])
+    segments = []
+    for index, group in enumerate(groups):
+        start, end = lines[group[0]][0], lines[group[-1]][1]
+        segments.append(Segment(index, start, end, text[start:end]))
+    return segments
+
+
+def cuts(text: str, segments: list[Segment], removed: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """The span cut out of ``text`` for each removed segment index.
+
+    A removed segment takes the separator that follows it, or, when no kept
+    segment follows, the separator before it; so the kept segments keep their
+    own separators and the text keeps its leading and trailing whitespace.
+    The spans never overlap.
+    """
+    gone = set(removed)
+    spans: dict[int, tuple[int, int]] = {}
+    kept_after = False
+    for seg in reversed(segments):
+        i = seg.index
+        if i not in gone:
+            kept_after = True
+            continue
+        if kept_after:
+            spans[i] = (seg.start, segments[i + 1].start)
+        elif i > 0:
+            spans[i] = (segments[i - 1].end, seg.end)
+        else:
+            spans[i] = (seg.start, seg.end)
+    return spans
+
+
+def splice(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` without the given non-overlapping spans."""
+    parts = []
+    pos = 0
+    for start, end in sorted(spans):
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def unsplice(cleaned: str, pieces: Iterable[tuple[int, str]]) -> str:
+    """Undo `splice`: re-insert each cut text at its offset in the original."""
+    parts = []
+    pos = 0  # position in cleaned
+    out_len = 0  # length of the original rebuilt so far
+    for start, piece in sorted(pieces):
+        take = start - out_len
+        parts.append(cleaned[pos : pos + take])
+        parts.append(piece)
+        pos += take
+        out_len = start + len(piece)
+    parts.append(cleaned[pos:])
+    return "".join(parts)
