@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.run_dedupe:
         for layout in ("txt", "jsonl"):
             out = work / f"dedupe-{layout}"
+            shutil.rmtree(out, ignore_errors=True)
             run_dedupe(args.corpus / layout, out)
             systems.append((f"dedupe clean ({layout})", out))
     names = (
@@ -240,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for b in names:
         out = work / f"baseline-{b}"
+        shutil.rmtree(out, ignore_errors=True)
         baselines.run(b, [args.corpus / "txt"], out)
         systems.append((labels.get(b, b), out))
 
