@@ -108,7 +108,7 @@ class Cleaner:
     def _survey(self, records: Iterable[RecordLike]) -> tuple[BoilerplateCounter, list[str]]:
         """Pass 1: story numbers and boilerplate counts."""
         c = self.config
-        counter = BoilerplateCounter(c.boilerplate_min_docs)
+        counter = BoilerplateCounter(c.boilerplate_min_docs, c.boilerplate_min_share)
         ids: list[str] = []
         stories = self._stories()
         story_of: dict[int, int] = {}

@@ -44,12 +44,11 @@ class CleanerConfig:
     paragraph_ngram: int = 3  # word n-grams
     paragraph_threshold: float = 0.8  # Jaccard of word n-gram sets
     paragraph_containment: float = 0.9  # share of a later segment found in an earlier one
-    paragraph_min_words: int = 6  # shorter segments repeat only as boilerplate or headline
+    paragraph_min_words: int = 8  # shorter segments repeat only as boilerplate or headline
 
     # Boilerplate across the corpus.
-    boilerplate_min_docs: int = 5  # distinct stories a segment must recur in
-    boilerplate_threshold: float = 0.8  # Jaccard for "nearly the same" boilerplate
-    boilerplate_near_min_words: int = 5  # segments shorter than this match exactly only
+    boilerplate_min_docs: int = 5  # distinct stories a segment must recur in ...
+    boilerplate_min_share: float = 0.01  # ... and this share of all stories
     story_threshold: float = 0.5  # raw articles this similar count as one story
 
     # Near-duplicate articles.
@@ -69,15 +68,15 @@ class CleanerConfig:
             "headline_threshold",
             "paragraph_threshold",
             "paragraph_containment",
-            "boilerplate_threshold",
             "story_threshold",
+            "boilerplate_min_share",
             "document_threshold",
             "document_containment",
         ):
             value = getattr(self, name)
             _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value!r}")
         _check(self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2")
-        for name in ("paragraph_min_words", "boilerplate_near_min_words", "document_min_words"):
+        for name in ("paragraph_min_words", "document_min_words"):
             _check(getattr(self, name) >= 1, f"{name} must be at least 1")
         _check(self.lsh_bands >= 1 and self.lsh_rows >= 1, "lsh_bands and lsh_rows must be >= 1")
         _check(

@@ -6,8 +6,9 @@ Two layouts occur in scraped text:
   text lines): a segment is a run of non-blank lines;
 * one paragraph per line: a segment is a line, except that hard-wrapped text
   (wire copy wrapped at a fixed width, like Reuters) is re-joined into its
-  paragraphs, so that a wrapped fragment such as ``said.`` is never judged on
-  its own.
+  paragraphs, and the rows of a table into one block, so that a wrapped
+  fragment such as ``said.`` or a row label such as ``Year`` is never judged
+  on its own.
 
 A segment spans whole lines without their final line break, so leading
 indentation and trailing spaces belong to it and the separators in between
@@ -27,6 +28,7 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _CLOSERS = tuple(".!?:;\"'”’)]»…")
 WRAP_MAX_WIDTH = 100  # hard-wrapped text is wrapped at no more than this many characters
 WRAP_MIN_WIDTH = 40
+TABLE_MAX_WIDTH = 60  # longest line that can be a table row
 
 
 def _is_blank(line: str) -> bool:
@@ -57,6 +59,29 @@ def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
     return open_full >= 0.4 * len(contents), width
 
 
+def _wrapped_joins(contents: list[str]) -> set[int]:
+    """In hard-wrapped text a line continues the paragraph unless the line before closed a sentence."""
+    return {
+        pos for pos in range(1, len(contents)) if not contents[pos - 1].rstrip().endswith(_CLOSERS)
+    }
+
+
+def _table_joins(contents: list[str]) -> set[int]:
+    """Rows of a table (short lines holding figures, with their labels) form one segment.
+
+    A short line belongs to a table if it holds a digit or the next short line
+    does (a label such as ``Year`` above its figures); two or more such lines in
+    a row are joined.
+    """
+    short = [len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
+    digit = [any(ch.isdigit() for ch in c) for c in contents]
+    row = [
+        short[p] and (digit[p] or (p + 1 < len(contents) and short[p + 1] and digit[p + 1]))
+        for p in range(len(contents))
+    ]
+    return {p for p in range(1, len(contents)) if row[p] and row[p - 1]}
+
+
 def segment(text: str) -> list[Segment]:
     """The segments of ``text`` in order, with character offsets."""
     lines = [ln for ln in _lines(text)]
@@ -76,14 +101,13 @@ def segment(text: str) -> list[Segment]:
             previous = i
     else:
         contents = [lines[i][2] for i in text_rows]
-        wrapped, width = _is_hard_wrapped(contents)
+        wrapped, _ = _is_hard_wrapped(contents)
+        joins = _wrapped_joins(contents) if wrapped else _table_joins(contents)
         for pos, i in enumerate(text_rows):
-            if wrapped and pos > 0:
-                prev = contents[pos - 1].rstrip()
-                if len(prev) >= 0.6 * width and not prev.endswith(_CLOSERS):
-                    groups[-1].append(i)
-                    continue
-            groups.append([i])
+            if pos in joins:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
     segments = []
     for index, group in enumerate(groups):
         start, end = lines[group[0]][0], lines[group[-1]][1]
