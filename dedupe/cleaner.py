@@ -99,6 +99,13 @@ class Cleaner:
         signatures = self.hasher.signatures(shingles, owner, len(segments))
         return _Fingerprint(article, segments, norms, keys, seg_words, shingles, owner, signatures)
 
+    def _site(self, article: Article) -> str:
+        field = self.config.site_field
+        if field is None:
+            return ""
+        value = article.extra.get(field)
+        return "" if value is None else str(value)
+
     def _stories(self) -> DuplicateIndex:
         c = self.config
         return DuplicateIndex(
@@ -126,23 +133,27 @@ class Cleaner:
                     story = story_of[match.key]
                 stories.add(ordinal, sig, size)
             story_of[ordinal] = story
+            site = self._site(fp.article)
             for seg, key in zip(fp.segments, fp.keys):
-                counter.add(key, story, ordinal, seg.index)
+                counter.add(key, story, ordinal, seg.index, site)
         return counter, ids
 
     def _decide(self, fp: _Fingerprint, counter: BoilerplateCounter) -> _Decision:
         """Pass 2, per article: which segments go, and why."""
         c = self.config
         removed: dict[int, tuple[Rule, int | None, int | None, float]] = {}
-        boiler = [c.boilerplate and counter.is_boilerplate(k) for k in fp.keys]
+        site = self._site(fp.article)
+        boiler = [c.boilerplate and counter.is_boilerplate(k, site) for k in fp.keys]
         title_text = fp.article.title
         title: int | None = None
         if title_text is None:
             title = next((i for i, b in enumerate(boiler) if not b), None)
             title_text = fp.segments[title].text if title is not None else None
-        headline = Headline(normalize(title_text), c.headline_ngram, c.headline_threshold) if (
-            c.headlines and title_text
-        ) else None
+        headline = (
+            Headline(normalize(title_text), c.headline_ngram, c.headline_threshold)
+            if (c.headlines and title_text)
+            else None
+        )
         earlier = ParagraphIndex(c.paragraph_threshold, c.paragraph_containment)
         p = c.paragraph_ngram
         for seg, norm, key, ws in zip(fp.segments, fp.norms, fp.keys, fp.words):
@@ -155,7 +166,7 @@ class Cleaner:
                     removed[i] = ("headline", None, title, score)
                     continue
             if boiler[i]:
-                first = counter.first(key)
+                first = counter.first(key, site)
                 doc, at = first if first is not None else (None, None)
                 removed[i] = ("boilerplate", doc, at, 1.0)
                 continue
@@ -256,9 +267,17 @@ class Cleaner:
             start, end = spans[i]
             removals.append(
                 Removal(
-                    doc=article.id, rule=rule, segment=i, start=seg.start, end=seg.end,
-                    text=seg.text, cut_start=start, cut_end=end, cut_text=text[start:end],
-                    matched_doc=article.id if doc is None else ids[doc], matched_segment=at,
+                    doc=article.id,
+                    rule=rule,
+                    segment=i,
+                    start=seg.start,
+                    end=seg.end,
+                    text=seg.text,
+                    cut_start=start,
+                    cut_end=end,
+                    cut_text=text[start:end],
+                    matched_doc=article.id if doc is None else ids[doc],
+                    matched_segment=at,
                     similarity=score,
                 )  # fmt: skip
             )

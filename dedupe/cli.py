@@ -51,10 +51,16 @@ def cli() -> None:
     "--document-threshold", type=float, default=_DEFAULTS.document_threshold,
     show_default=True, help="Jaccard above which an article duplicates an earlier one.",
 )  # fmt: skip
+@click.option(
+    "--site-field", metavar="FIELD",
+    help="JSONL field naming each article's site: boilerplate is then counted per site.",
+)  # fmt: skip
 @click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the id.")
 @click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
+@click.option(
+    "--text-field", default="text", show_default=True, help="JSONL field holding the text."
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files in OUTPUT.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 def clean(
@@ -70,6 +76,7 @@ def clean(
     min_docs: int,
     paragraph_threshold: float,
     document_threshold: float,
+    site_field: str | None,
     seed: int,
     id_field: str,
     title_field: str,
@@ -98,6 +105,7 @@ def clean(
         "paragraph_threshold": paragraph_threshold,
         "document_threshold": document_threshold,
         "seed": seed,
+        "site_field": site_field,
     }
     try:
         config = CleanerConfig(**settings)

@@ -49,6 +49,7 @@ class CleanerConfig:
     # Boilerplate across the corpus.
     boilerplate_min_docs: int = 5  # distinct stories a segment must recur in ...
     boilerplate_min_share: float = 0.01  # ... and this share of all stories
+    site_field: str | None = None  # record field naming the site: count boilerplate per site
     story_threshold: float = 0.5  # raw articles this similar count as one story
 
     # Near-duplicate articles.
@@ -84,7 +85,10 @@ class CleanerConfig:
             f"lsh_bands * lsh_rows ({self.lsh_bands * self.lsh_rows}) exceeds num_perm "
             f"({self.num_perm})",
         )
-        _check(self.keep in ("first", "longest"), f"keep must be 'first' or 'longest', got {self.keep!r}")
+        _check(
+            self.keep in ("first", "longest"),
+            f"keep must be 'first' or 'longest', got {self.keep!r}",
+        )
 
     def replace(self, **changes: Any) -> CleanerConfig:
         """A copy with some settings changed (validated again)."""

@@ -21,7 +21,8 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    out: np.ndarray = h ^ (h >> np.uint32(16))
+    return out
 
 
 class Hasher:
@@ -53,7 +54,8 @@ class Hasher:
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
         """The signature of one set."""
-        return self.signatures(shingles, np.zeros(len(shingles), dtype=np.intp), 1)[0]
+        sig: np.ndarray = self.signatures(shingles, np.zeros(len(shingles), dtype=np.intp), 1)[0]
+        return sig
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` holding ``signature``."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import xxhash
@@ -25,13 +27,22 @@ _WORD = re.compile(r"\w+")
 
 # Odd 32-bit multipliers that combine word hashes into n-gram hashes.
 _MIX = np.array(
-    [0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646D, 0xFD7046C5, 0xB55A4F09],
+    [
+        0x9E3779B1,
+        0x85EBCA77,
+        0xC2B2AE3D,
+        0x27D4EB2F,
+        0x165667B1,
+        0xD3A2646D,
+        0xFD7046C5,
+        0xB55A4F09,
+    ],
     dtype=np.uint32,
 )
 
 
 def normalize(text: str) -> str:
-    """Case-folded NFKC text with quotes, dashes and spaces unified, invisible characters dropped."""
+    """Case-folded NFKC text; quotes, dashes and spaces unified; invisible characters dropped."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
     return _SPACE.sub(" ", text).strip()
 
@@ -44,12 +55,18 @@ def words(normalized: str) -> list[str]:
 def text_key(normalized: str) -> int:
     """A 64-bit key equal for texts that differ only in case, punctuation and spacing."""
     ws = words(normalized)
-    return xxhash.xxh3_64_intdigest((" ".join(ws) if ws else normalized).encode("utf-8", "surrogatepass"))
+    return xxhash.xxh3_64_intdigest(
+        (" ".join(ws) if ws else normalized).encode("utf-8", "surrogatepass")
+    )
 
 
 def word_hashes(ws: list[str]) -> np.ndarray:
     """32-bit hash of each word (xxh32, seed 0)."""
-    return np.fromiter((xxhash.xxh32_intdigest(w.encode("utf-8", "surrogatepass")) for w in ws), dtype=np.uint32, count=len(ws))
+    return np.fromiter(
+        (xxhash.xxh32_intdigest(w.encode("utf-8", "surrogatepass")) for w in ws),
+        dtype=np.uint32,
+        count=len(ws),
+    )
 
 
 def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
@@ -76,7 +93,7 @@ def char_ngrams(normalized: str, n: int) -> set[str]:
     return {normalized[i : i + n] for i in range(len(normalized) - n + 1)}
 
 
-def jaccard(a: set[object], b: set[object]) -> float:
+def jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
     if not a and not b:
         return 1.0
     inter = len(a & b)

@@ -52,7 +52,9 @@ class Article:
             raise InputError("missing field 'id'", where)
         ident = record["id"]
         if not isinstance(ident, (str, int)) or isinstance(ident, bool):
-            raise InputError(f"field 'id' must be a string or integer, got {type(ident).__name__}", where)
+            raise InputError(
+                f"field 'id' must be a string or integer, got {type(ident).__name__}", where
+            )
         extra = {k: v for k, v in record.items() if k not in ("id", "title", "text")}
         return cls(id=str(ident), text=text, title=title, extra=extra, source=source)
 

@@ -54,13 +54,15 @@ def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
     if len(contents) < 3 or not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return False, width
     open_full = sum(
-        1 for c, w in zip(contents, widths) if w >= 0.6 * width and not c.rstrip().endswith(_CLOSERS)
+        1
+        for c, w in zip(contents, widths)
+        if w >= 0.6 * width and not c.rstrip().endswith(_CLOSERS)
     )
     return open_full >= 0.4 * len(contents), width
 
 
 def _wrapped_joins(contents: list[str]) -> set[int]:
-    """In hard-wrapped text a line continues the paragraph unless the line before closed a sentence."""
+    """Hard-wrapped text: a line continues its paragraph unless the line before ends a sentence."""
     return {
         pos for pos in range(1, len(contents)) if not contents[pos - 1].rstrip().endswith(_CLOSERS)
     }

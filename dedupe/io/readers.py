@@ -26,7 +26,9 @@ def _decode(data: bytes, path: str, line: int | None = None) -> str:
     except UnicodeDecodeError as exc:
         where_line = line if line is not None else data.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", path, where_line
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            path,
+            where_line,
         ) from None
 
 
@@ -85,9 +87,13 @@ class Corpus:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON ({exc.msg} at column {exc.colno})", f.path, number) from None
+                raise InputError(
+                    f"invalid JSON ({exc.msg} at column {exc.colno})", f.path, number
+                ) from None
             if not isinstance(record, dict):
-                raise InputError(f"expected a JSON object, got {type(record).__name__}", f.path, number)
+                raise InputError(
+                    f"expected a JSON object, got {type(record).__name__}", f.path, number
+                )
             yield _article(record, names, Source(f.path, number))
 
 
@@ -98,11 +104,15 @@ def _article(record: dict[str, Any], names: Fields, source: Source) -> Article:
     ident, text, title = record[names.id], record[names.text], record.get(names.title)
     if not isinstance(text, str):
         raise InputError(
-            f"field {names.text!r} must be a string, got {type(text).__name__}", source.path, source.line
+            f"field {names.text!r} must be a string, got {type(text).__name__}",
+            source.path,
+            source.line,
         )
     if title is not None and not isinstance(title, str):
         raise InputError(
-            f"field {names.title!r} must be a string, got {type(title).__name__}", source.path, source.line
+            f"field {names.title!r} must be a string, got {type(title).__name__}",
+            source.path,
+            source.line,
         )
     if isinstance(ident, bool) or not isinstance(ident, (str, int)):
         raise InputError(
@@ -111,6 +121,4 @@ def _article(record: dict[str, Any], names: Fields, source: Source) -> Article:
             source.line,
         )
     extra = {k: v for k, v in record.items() if k not in (names.id, names.title, names.text)}
-    return Article(
-        id=str(ident), text=text, title=title, extra=extra, source=source, record=record
-    )
+    return Article(id=str(ident), text=text, title=title, extra=extra, source=source, record=record)

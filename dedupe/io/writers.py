@@ -40,7 +40,9 @@ class _AtomicFile:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         self.tmp = Path(tmp)
         raw = os.fdopen(fd, "wb")
-        self.fh: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw
+        self.fh: IO[bytes] = (
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if compress else raw  # type: ignore[assignment]
+        )
         self._raw = raw
 
     def write(self, data: bytes) -> None:
@@ -91,7 +93,9 @@ class OutputWriter:
             return
         if f.kind == "txt":
             if not result.dropped:
-                atomic_write(Path(self.output) / f.rel, result.text.encode("utf-8", "surrogateescape"))
+                atomic_write(
+                    Path(self.output) / f.rel, result.text.encode("utf-8", "surrogateescape")
+                )
             return
         if self._open is None or self._open[0] != f.path:
             self._commit_open()
