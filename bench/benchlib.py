@@ -56,7 +56,8 @@ def _tidy_paragraphs(title: str, paras: list[str], min_words: int) -> list[str]:
         w = words(p)
         if len(w) < min_words:
             continue
-        if tnorm and (" ".join(w) == tnorm or tnorm in " ".join(w)):
+        pnorm = " ".join(w)
+        if tnorm and (tnorm in pnorm or pnorm in tnorm):
             continue
         sh = shingles(p, 3)
         if any(len(sh & s) >= 0.5 * min(len(sh), len(s)) for s in seen if s):

@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     ap.add_argument("--json", type=Path, help="write results here (default: scratch/results.json)")
     ap.add_argument("--readme", type=Path, help="regenerate the speed table in this file")
+    ap.add_argument(
+        "--merge", action="store_true", help="keep earlier results in --json not rerun now"
+    )
     ap.add_argument("--from-json", type=Path, help="only render the table from saved results")
     args = ap.parse_args(argv)
 
@@ -271,7 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         if "dedupe" in tools and not dedupe_available():
             print("dedupe is not importable: skipping it", file=sys.stderr)
             tools.remove("dedupe")
-        results = []
+        out_json = args.json or args.scratch / "results.json"
+        results: list[dict[str, Any]] = []
+        if args.merge and out_json.exists():
+            results = json.loads(out_json.read_text("utf-8"))["results"]
+        info = {
+            "cpu": cpu(),
+            "cores": os.cpu_count(),
+            "versions": versions(),
+            "command": "python bench/speed.py " + " ".join(argv or sys.argv[1:]),
+        }
         for size in [int(s) for s in args.sizes.split(",")]:
             corpus = corpus_path(size, args.seed, args.scratch, args.data)
             full_bytes = corpus.stat().st_size
@@ -295,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
                     walls.append(wall)
                     rss.append(peak)
                 med = statistics.median(walls) if walls else float("nan")
+                results = [r for r in results if (r["size"], r["tool"]) != (size, tool)]
                 results.append(
                     {
                         "size": size,
@@ -310,14 +323,9 @@ def main(argv: list[str] | None = None) -> int:
                         "failed": failed,
                     }
                 )
-        info = {
-            "cpu": cpu(),
-            "cores": os.cpu_count(),
-            "versions": versions(),
-            "command": "python bench/speed.py " + " ".join(argv or sys.argv[1:]),
-        }
-        out_json = args.json or args.scratch / "results.json"
-        out_json.write_text(json.dumps({"results": results, "info": info}, indent=1) + "\n")
+                results.sort(key=lambda r: (r["size"], TOOLS.index(r["tool"])))
+                save = {"results": results, "info": info}
+                out_json.write_text(json.dumps(save, indent=1) + "\n", "utf-8")
     md = render(results, info)
     print(md)
     if args.readme:
