@@ -158,21 +158,19 @@ class Cleaner:
         p = c.paragraph_ngram
         for seg, norm, key, ws in zip(fp.segments, fp.norms, fp.keys, fp.words):
             i = seg.index
-            if i == title:
-                continue
-            if headline is not None and (title is None or i > title):
+            if i != title and headline is not None and (title is None or i > title):
                 score = headline.match(norm)
                 if score:
                     removed[i] = ("headline", None, title, score)
                     continue
-            if boiler[i]:
+            if i != title and boiler[i]:
                 first = counter.first(key, site)
                 doc, at = first if first is not None else (None, None)
                 removed[i] = ("boilerplate", doc, at, 1.0)
                 continue
             if c.paragraphs and len(ws) >= c.paragraph_min_words:
                 grams = set(ngram_hashes(word_hashes(ws), p).tolist())
-                hit = earlier.match(key, grams)
+                hit = earlier.match(key, grams) if i != title else None
                 if hit is not None:
                     removed[i] = ("paragraph", None, hit[0], hit[1])
                 else:

@@ -38,7 +38,7 @@ class CleanerConfig:
 
     # Headlines: character n-gram Jaccard between normalised title and segment.
     headline_ngram: int = 3
-    headline_threshold: float = 0.9
+    headline_threshold: float = 0.85
 
     # Repeated paragraphs within one article.
     paragraph_ngram: int = 3  # word n-grams
