@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from .cleaner import Cleaner
 from .config import CleanerConfig
 from .io import Corpus, Fields, OutputWriter, ReportWriter, discover, plan_outputs
-from .io.paths import STDIN
+from .io.paths import STDIN, check_report_path
 from .report import Summary
 
 
@@ -30,6 +30,8 @@ def clean_paths(
     files, skipped = discover(list(inputs))
     if output is not None and output != STDIN:
         plan_outputs(files, list(inputs), output, force)
+    if report is not None:
+        check_report_path(report, files, output, force)
     fields = fields or Fields()
     cleaner = Cleaner(config)
     writer = OutputWriter(output, files, fields) if output is not None else None

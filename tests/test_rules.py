@@ -34,6 +34,7 @@ def test_headline_variants_match(variant: str) -> None:
         "Turkey will not give up on S-400s, says its defense minister in an interview",
         "Defense minister",
         "Hürriyet Daily News",
+        "Giving up on S-500s ‘out of question,’ says defense minister",
         "The minister also said that Turkey continues its relationships with all parties.",
     ],
 )

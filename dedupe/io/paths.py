@@ -104,3 +104,18 @@ def plan_outputs(files: list[InputFile], inputs: list[str], output: str, force: 
             raise OutputError(f"writing {target} would overwrite the input {f.path}")
         if target.exists() and not force:
             raise OutputError(f"{target} already exists (use --force to overwrite)")
+
+
+def check_report_path(report: str, files: list[InputFile], output: str | None, force: bool) -> None:
+    """Refuse a report path that is an input, an output file, or an existing file."""
+    path = Path(report).resolve()
+    if path in {Path(f.path).resolve() for f in files if f.path != STDIN}:
+        raise OutputError(f"the report {report} would overwrite an input")
+    if output is not None and output != STDIN:
+        out = Path(output).resolve()
+        if path.is_relative_to(out):
+            raise OutputError(f"the report {report} lies inside OUTPUT {output}; put it elsewhere")
+    if path.is_dir():
+        raise OutputError(f"the report {report} is a folder")
+    if path.exists() and not force:
+        raise OutputError(f"{report} already exists (use --force to overwrite)")

@@ -19,6 +19,7 @@ _PREFIX = re.compile(
 )
 # Separators between a headline and a site or section name.
 _AFFIX = re.compile(r"\s+(?:\||-|::|·|•|//|/|»|~)\s+")
+_DIGITS = re.compile(r"\d+")
 MAX_AFFIX_WORDS = 6
 MIN_WORDS = 2
 
@@ -61,6 +62,8 @@ class Headline:
             if v in self._variants:
                 return 1.0
             grams = char_ngrams(v, self.ngram)
-            for title_grams in self._variants.values():
-                best = max(best, jaccard(grams, title_grams))
+            figures = _DIGITS.findall(v)
+            for title, title_grams in self._variants.items():
+                if figures == _DIGITS.findall(title):  # "19 min ago" is not "9 min ago"
+                    best = max(best, jaccard(grams, title_grams))
         return best if best >= self.threshold else 0.0
