@@ -32,6 +32,8 @@ from .rules.paragraph import ParagraphIndex
 from .segment import cuts, segment, splice
 
 RecordLike = Article | Mapping[str, Any]
+MAX_TITLE_CHARS = 500  # a longer first segment is not a headline
+MAX_NEAR_WORDS = 5000  # longer segments repeat only exactly
 
 
 @dataclass
@@ -151,7 +153,7 @@ class Cleaner:
             title_text = fp.segments[title].text if title is not None else None
         headline = (
             Headline(normalize(title_text), c.headline_ngram, c.headline_threshold)
-            if (c.headlines and title_text)
+            if (c.headlines and title_text and len(title_text) <= MAX_TITLE_CHARS)
             else None
         )
         earlier = ParagraphIndex(c.paragraph_threshold, c.paragraph_containment)
@@ -169,7 +171,12 @@ class Cleaner:
                 removed[i] = ("boilerplate", doc, at, 1.0)
                 continue
             if c.paragraphs and len(ws) >= c.paragraph_min_words:
-                grams = set(ngram_hashes(word_hashes(ws), p).tolist())
+                # Very long segments are compared by exact key only (bounded memory).
+                grams = (
+                    set(ngram_hashes(word_hashes(ws), p).tolist())
+                    if len(ws) <= MAX_NEAR_WORDS
+                    else set()
+                )
                 hit = earlier.match(key, grams) if i != title else None
                 if hit is not None:
                     removed[i] = ("paragraph", None, hit[0], hit[1])
