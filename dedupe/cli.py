@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from types import FrameType
+from typing import Any, TypeVar, cast
 
 import click
 
 from . import __version__
 from .config import CleanerConfig
-from .errors import ConfigError, DedupeError, InputError, OutputError
-from .io import Fields
-from .run import clean_paths
+from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
+from .io import ON_ERROR, Fields, OnError, Problem
+from .run import BadInput, clean_paths
+
+T = TypeVar("T")
 
 _DEFAULTS = CleanerConfig()
 
@@ -62,6 +69,11 @@ def cli() -> None:
     "--text-field", default="text", show_default=True, help="JSONL field holding the text."
 )
 @click.option("--force", is_flag=True, help="Overwrite existing files in OUTPUT.")
+@click.option(
+    "--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
+    help="Bad input file or line: stop before writing anything (fail), leave it out "
+    "(skip), or copy it through unchanged (keep).",
+)  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 def clean(
     inputs: tuple[str, ...],
@@ -82,6 +94,7 @@ def clean(
     title_field: str,
     text_field: str,
     force: bool,
+    on_error: str,
     quiet: bool,
 ) -> None:
     """Clean INPUT files (.txt: one article; .jsonl/.jsonl.gz: one per line),
@@ -112,10 +125,69 @@ def clean(
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     fields = Fields(id=id_field, title=title_field, text=text_field)
+    bad = BadInput()
+
+    def on_problem(problem: Problem) -> None:
+        if not problem.warning:  # warnings (duplicate ids) are listed after the run
+            click.echo(str(problem), err=True)
+
+    summary, skipped = _guarded(
+        lambda: clean_paths(
+            inputs,
+            None if dry_run else output,
+            config,
+            report=report,
+            fields=fields,
+            force=force,
+            on_error=cast(OnError, on_error),
+            on_problem=on_problem,
+            bad=bad,
+        )  # fmt: skip
+    )
+    if not quiet:
+        for warning in bad.warnings[:MAX_WARNINGS]:
+            click.echo(str(warning), err=True)
+        if summary.documents_read == 0 and not bad.problems:
+            click.echo("warning: no articles found in the inputs", err=True)
+        for text in summary.lines():
+            click.echo(text, err=True)
+        if skipped:
+            click.echo(f"skipped {len(skipped)} files of other types, e.g. {skipped[0]}", err=True)
+        if bad.warnings:
+            more = len(bad.warnings) - MAX_WARNINGS
+            shown = f" ({more} not listed)" if more > 0 else ""
+            click.echo(f"warnings: {len(bad.warnings)} duplicate ids{shown}", err=True)
+    bad_line = bad.line()
+    if bad_line is not None:
+        click.echo(bad_line, err=True)
+
+
+MAX_WARNINGS = 20
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM (and SIGINT) into `Interrupted`, so that temporary files are removed."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(ValueError):  # not the main thread (e.g. under a test runner's thread)
+            previous[sig] = signal.signal(sig, handler)
     try:
-        summary, skipped = clean_paths(
-            inputs, None if dry_run else output, config, report=report, fields=fields, force=force
-        )
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _guarded(run: Callable[[], T]) -> T:
+    """Run a command body, turning every expected failure into a one-line message."""
+    try:
+        with _signals_raise():
+            return run()
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     except InputError as exc:
@@ -124,11 +196,51 @@ def clean(
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        name = signal.Signals(signum).name
+        click.echo(f"Error: interrupted by {name}; no partial file was left behind", err=True)
+        sys.exit(128 + signum)
+
+
+@cli.command()
+@click.argument("cleaned", metavar="CLEANED")
+@click.option(
+    "--report", metavar="REPORT.jsonl", required=True,
+    help="The report written by the `dedupe clean` run that made CLEANED.",
+)  # fmt: skip
+@click.option("-o", "--output", metavar="RESTORED", required=True, help="Folder to rebuild into.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+@click.option("--force", is_flag=True, help="Overwrite existing files in RESTORED.")
+@click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
+def restore(
+    cleaned: str, report: str, output: str, text_field: str, force: bool, quiet: bool
+) -> None:
+    """Rebuild the inputs of a `dedupe clean` run, byte for byte, from its output
+    folder CLEANED and its --report.
+
+    \b
+    Example:
+      dedupe clean crawl/ -o cleaned/ --report removals.jsonl
+      dedupe restore cleaned/ --report removals.jsonl -o restored/
+      diff -r crawl/ restored/
+    """
+    from .restore import restore_tree
+
+    outcome = _guarded(lambda: restore_tree(cleaned, report, output, text_field, force=force))
+    for item in outcome.missing:
+        click.echo(item, err=True)
     if not quiet:
-        for line in summary.lines():
-            click.echo(line, err=True)
-        if skipped:
-            click.echo(f"skipped {len(skipped)} files of other types, e.g. {skipped[0]}", err=True)
+        click.echo(
+            f"restored {outcome.files} files ({outcome.changed} with removals put back)", err=True
+        )
+    if outcome.missing:
+        click.echo(
+            f"Error: {len(outcome.missing)} bad inputs were skipped by clean and are not "
+            "restorable (listed above)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 def main() -> None:

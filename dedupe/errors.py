@@ -26,3 +26,15 @@ class InputError(DedupeError):
 
 class OutputError(DedupeError):
     """An output location that cannot or must not be written."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGINT or SIGTERM); raised so that cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signum)
+
+
+class RestoreError(DedupeError):
+    """A cleaned folder and report that do not fit together, or an input not restorable."""

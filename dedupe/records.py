@@ -35,6 +35,10 @@ class Article:
     # The JSONL object the article was read from, if any: writers put the cleaned
     # text back into it, so every other field, its value and its order, is kept.
     record: dict[str, Any] | None = field(default=None, repr=False)
+    # The exact bytes of the JSONL line (with its line break, if any) the article was
+    # read from: written back verbatim when nothing is removed, and kept in the report
+    # so that `dedupe restore` can rebuild the input byte for byte.
+    raw: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any], source: Source | None = None) -> Article:

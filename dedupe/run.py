@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from .cleaner import Cleaner
 from .config import CleanerConfig
-from .io import Corpus, Fields, OutputWriter, ReportWriter, discover, plan_outputs
+from .errors import InputError
+from .io import Corpus, Fields, InputFile, OutputWriter, ReportWriter, discover, plan_outputs
 from .io.paths import STDIN, check_report_path
+from .io.readers import OnError, Problem
 from .report import Summary
+
+
+@dataclass
+class BadInput:
+    """The bad files and lines of a run under ``--on-error skip`` or ``keep``."""
+
+    action: OnError = "fail"
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return sum(1 for p in self.problems if p.whole_file)
+
+    @property
+    def lines(self) -> int:
+        return sum(1 for p in self.problems if not p.whole_file)
+
+    def line(self) -> str | None:
+        """The summary line, or None when all input was good."""
+        if not self.problems:
+            return None
+        done = "copied unchanged" if self.action == "keep" else "skipped"
+        return f"bad input: {self.files} files and {self.lines} lines {done} (listed above)"
 
 
 def clean_paths(
@@ -19,37 +46,57 @@ def clean_paths(
     report: str | None = None,
     fields: Fields | None = None,
     force: bool = False,
+    on_error: OnError = "fail",
+    on_problem: Callable[[Problem], None] | None = None,
+    bad: BadInput | None = None,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
     in folders because of their type.
 
-    Every input is checked before anything is written: a bad file raises
-    `InputError` during the first pass, so no output is committed.
+    With ``on_error="fail"`` every input is checked before anything is written: a
+    bad file raises `InputError` during the first pass, so no output is committed.
+    With ``"skip"`` or ``"keep"`` bad files and lines are left out of the output
+    or copied through unchanged; each is passed to ``on_problem`` as it is found
+    and listed in ``bad`` (and as an ``error`` row in the report).
     """
-    files, skipped = discover(list(inputs))
+    unreadable: list[tuple[InputFile, InputError]] = []
+    files, skipped = discover(list(inputs), None if on_error == "fail" else unreadable)
     if output is not None and output != STDIN:
         plan_outputs(files, list(inputs), output, force)
     if report is not None:
         check_report_path(report, files, output, force)
     fields = fields or Fields()
+    bad = bad if bad is not None else BadInput()
+    bad.action = on_error
+
+    def found(problem: Problem) -> None:
+        (bad.warnings if problem.warning else bad.problems).append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    for folder, error in unreadable:
+        found(Problem(folder, None, error.reason))
     cleaner = Cleaner(config)
-    writer = OutputWriter(output, files, fields) if output is not None else None
-    report_writer = ReportWriter(report) if report is not None else None
+    corpus = Corpus(files, fields, on_error, found)
+    writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
+    report_writer = ReportWriter(report, files, fields) if report is not None else None
     try:
-        for result in cleaner.clean(Corpus(files, fields)):
+        for result in cleaner.clean(corpus):
             if writer is not None:
                 writer.write(result)
             if report_writer is not None:
-                report_writer.write(result.removals)
+                report_writer.write(result)
+        if writer is not None:
+            writer.close()
+        if report_writer is not None:
+            report_writer.problems(bad.problems, on_error)
     except BaseException:
         if writer is not None:
             writer.abort()
         if report_writer is not None:
             report_writer.abort()
         raise
-    if writer is not None:
-        writer.close()
     if report_writer is not None:
         report_writer.close()
     return cleaner.summary, skipped

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from .paths import Fields, InputFile, discover, plan_outputs
-from .readers import Corpus
+from .readers import ON_ERROR, Corpus, OnError, Problem
 from .writers import OutputWriter, ReportWriter, atomic_write
 
 __all__ = [
+    "ON_ERROR",
     "Corpus",
     "Fields",
     "InputFile",
+    "OnError",
     "OutputWriter",
+    "Problem",
     "ReportWriter",
     "atomic_write",
     "discover",

@@ -28,7 +28,7 @@ class InputFile:
 
     path: str
     rel: str
-    kind: str  # "txt" or "jsonl"
+    kind: str  # "txt" or "jsonl" ("dir" only for a folder that could not be read)
 
     @property
     def gzip(self) -> bool:
@@ -43,12 +43,15 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def discover(inputs: list[str]) -> tuple[list[InputFile], list[str]]:
+def discover(
+    inputs: list[str], unreadable: list[tuple[InputFile, InputError]] | None = None
+) -> tuple[list[InputFile], list[str]]:
     """Input files in order, and the files skipped in folders for their type.
 
     Folders are walked recursively in sorted path order, skipping hidden
     entries; a file named directly is read as JSONL if it ends in ``.jsonl``
-    or ``.jsonl.gz`` and as one text article otherwise.
+    or ``.jsonl.gz`` and as one text article otherwise. A folder that cannot be
+    listed raises `InputError`, or is appended to ``unreadable`` if given.
     """
     files: list[InputFile] = []
     skipped: list[str] = []
@@ -58,7 +61,16 @@ def discover(inputs: list[str]) -> tuple[list[InputFile], list[str]]:
             continue
         path = Path(given)
         if path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path):
+
+            def walk_error(exc: OSError, root: Path = path) -> None:
+                where = str(exc.filename or root)
+                error = InputError(f"cannot read folder ({exc.strerror or exc})", where)
+                if unreadable is None:
+                    raise error
+                rel = Path(where).relative_to(root).as_posix() if where != str(root) else "."
+                unreadable.append((InputFile(where, rel, "dir"), error))
+
+            for dirpath, dirnames, filenames in os.walk(path, onerror=walk_error):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     if name.startswith("."):
@@ -100,6 +112,8 @@ def plan_outputs(files: list[InputFile], inputs: list[str], output: str, force: 
     sources = {Path(f.path).resolve() for f in files if f.path != STDIN}
     for f in files:
         target = out / f.rel
+        if not target.resolve().is_relative_to(out) or ".." in Path(f.rel).parts:
+            raise OutputError(f"{target} would be written outside OUTPUT {output}")
         if target.resolve() in sources:
             raise OutputError(f"writing {target} would overwrite the input {f.path}")
         if target.exists() and not force:
