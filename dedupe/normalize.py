@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 import numpy as np
 import xxhash
@@ -25,7 +26,41 @@ _TRANSLATE = str.maketrans(
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
-# Odd 32-bit multipliers that combine word hashes into n-gram hashes.
+
+def normalize(text: str) -> str:
+    """Case-folded NFKC text; quotes, dashes and spaces unified; invisible characters dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
+    return _SPACE.sub(" ", text).strip()
+
+
+def words(normalized: str) -> list[str]:
+    """The words of normalised text (runs of letters, digits and underscores)."""
+    return _WORD.findall(normalized)
+
+
+def char_ngrams(normalized: str, n: int) -> set[str]:
+    """Character n-grams of normalised text (the whole text if shorter than ``n``)."""
+    if len(normalized) <= n:
+        return {normalized} if normalized else set()
+    return {normalized[i : i + n] for i in range(len(normalized) - n + 1)}
+
+
+def jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
+    if not a and not b:
+        return 1.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+# -- bulk tokenising and hashing ------------------------------------------------
+
+SEP = "\x00"  # joins the segments of a batch; never inside a (cleaned) segment
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True
+_P = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
+_P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.array(
     [
         0x9E3779B1,
@@ -41,60 +76,114 @@ _MIX = np.array(
 )
 
 
-def normalize(text: str) -> str:
-    """Case-folded NFKC text; quotes, dashes and spaces unified; invisible characters dropped."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
-    return _SPACE.sub(" ", text).strip()
-
-
-def words(normalized: str) -> list[str]:
-    """The words of normalised text (runs of letters, digits and underscores)."""
-    return _WORD.findall(normalized)
-
-
-def text_key(normalized: str) -> int:
-    """A 64-bit key equal for texts that differ only in case, punctuation and spacing."""
-    ws = words(normalized)
-    return xxhash.xxh3_64_intdigest(
-        (" ".join(ws) if ws else normalized).encode("utf-8", "surrogatepass")
-    )
-
-
-def word_hashes(ws: list[str]) -> np.ndarray:
-    """32-bit hash of each word (xxh32, seed 0)."""
-    return np.fromiter(
-        (xxhash.xxh32_intdigest(w.encode("utf-8", "surrogatepass")) for w in ws),
-        dtype=np.uint32,
-        count=len(ws),
-    )
-
-
-def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
-    """32-bit hashes of the word n-grams of a sequence of word hashes.
-
-    A sequence shorter than ``n`` gives a single shingle of all its words; an
-    empty one gives none.
-    """
-    count = len(hashes)
-    if count == 0:
-        return np.empty(0, dtype=np.uint32)
-    n = min(n, count)
-    width = count - n + 1
-    out = np.zeros(width, dtype=np.uint32)
-    for k in range(n):
-        out = out * _MIX[k % len(_MIX)] + hashes[k : k + width] + np.uint32(k)
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    out: np.ndarray = h ^ (h >> np.uint64(33))
     return out
 
 
-def char_ngrams(normalized: str, n: int) -> set[str]:
-    """Character n-grams of normalised text (the whole text if shorter than ``n``)."""
-    if len(normalized) <= n:
-        return {normalized} if normalized else set()
-    return {normalized[i : i + n] for i in range(len(normalized) - n + 1)}
+_powers: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
 
 
-def jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
-    if not a and not b:
-        return 1.0
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter)
+def _pow_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**i and P**-i modulo 2**64 for i < n (grown on demand, kept between batches)."""
+    global _powers
+    if len(_powers[0]) < n:
+        size = max(n, 2 * len(_powers[0]))
+        up = np.full(size, _P, dtype=np.uint64)
+        up[0] = 1
+        down = np.full(size, _P_INV, dtype=np.uint64)
+        down[0] = 1
+        _powers = (np.cumprod(up), np.cumprod(down))
+    return _powers[0][:n], _powers[1][:n]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The words of a batch of segments: 64-bit hashes and the segment of each word."""
+
+    hashes: np.ndarray  # uint64, one per word
+    owner: np.ndarray  # intp, segment number of each word (non-decreasing)
+    counts: np.ndarray  # intp, words per segment
+
+
+def tokenize(normalized: Sequence[str]) -> Tokens:
+    """Hash every word of every (normalised) segment, in one pass over the bytes."""
+    data = SEP.join(normalized).encode("utf-8", "surrogatepass")
+    b = np.frombuffer(data, dtype=np.uint8)
+    count = len(normalized)
+    if not len(b):
+        empty = np.empty(0, dtype=np.uint64)
+        return Tokens(empty, np.empty(0, np.intp), np.zeros(count, np.intp))
+    word = _WORD_BYTE[b]
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    up, down = _pow_tables(len(b) + 1)
+    prefix = np.concatenate(([np.uint64(0)], np.cumsum(b.astype(np.uint64) * up[: len(b)])))
+    hashes = _fmix64(
+        (prefix[ends] - prefix[starts]) * down[starts] + (ends - starts).astype(np.uint64)
+    )
+    owner = np.cumsum(b == 0)[starts].astype(np.intp)
+    counts = np.bincount(owner, minlength=count).astype(np.intp)
+    return Tokens(hashes, owner, counts)
+
+
+def ngrams(
+    tokens: Tokens, n: int, include: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit hashes of the word n-grams inside each segment, and the segment of each.
+
+    A segment with fewer than ``n`` words gives one shingle of all its words;
+    one with none gives none. ``include`` (bool per segment) limits the segments.
+    """
+    w = (tokens.hashes >> np.uint64(32)).astype(np.uint32)
+    owner, counts = tokens.owner, tokens.counts
+    total = len(w)
+    parts_h: list[np.ndarray] = []
+    parts_o: list[np.ndarray] = []
+    if total >= n:
+        width = total - n + 1
+        h = np.zeros(width, dtype=np.uint32)
+        for k in range(n):
+            h = h * _MIX[k % len(_MIX)] + w[k : k + width] + np.uint32(k)
+        valid = owner[:width] == owner[n - 1 :]
+        parts_h.append(h[valid])
+        parts_o.append(owner[:width][valid])
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+    for m in range(1, n):  # short segments: one shingle of all m words
+        segs = np.flatnonzero(counts == m)
+        if not len(segs):
+            continue
+        h = np.zeros(len(segs), dtype=np.uint32)
+        for k in range(m):
+            h = h * _MIX[k % len(_MIX)] + w[starts[segs] + k] + np.uint32(k)
+        parts_h.append(h)
+        parts_o.append(segs)
+    if not parts_h:
+        return np.empty(0, np.uint32), np.empty(0, np.intp)
+    hs, os_ = np.concatenate(parts_h), np.concatenate(parts_o)
+    if include is not None:
+        keep = include[os_]
+        hs, os_ = hs[keep], os_[keep]
+    order = np.argsort(os_, kind="stable")
+    return hs[order], os_[order]
+
+
+def segment_keys(tokens: Tokens, normalized: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per segment, equal for segments with the same words in the same order."""
+    counts = tokens.counts
+    keys = np.zeros(len(counts), dtype=np.uint64)
+    if len(tokens.hashes):
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+        position = np.arange(len(tokens.hashes), dtype=np.uint64) - starts[tokens.owner].astype(
+            np.uint64
+        )
+        mixed = _fmix64(tokens.hashes + position * np.uint64(0x9E3779B97F4A7C15))
+        has = counts > 0
+        keys[has] = np.add.reduceat(mixed, starts[has]) + counts[has].astype(np.uint64)
+    for i in np.flatnonzero(counts == 0).tolist():  # no words: the text itself ("***")
+        keys[i] = xxhash.xxh3_64_intdigest(normalized[i].encode("utf-8", "surrogatepass"))
+    return keys

@@ -1,9 +1,11 @@
+import numpy as np
 import pytest
 
-from dedupe.normalize import normalize
-from dedupe.rules.boilerplate import BoilerplateCounter
+from dedupe import CleanerConfig
+from dedupe.normalize import normalize, tokenize
+from dedupe.rules.boilerplate import BoilerplateCounter, site_hash, site_keys
 from dedupe.rules.headline import Headline
-from dedupe.rules.paragraph import ParagraphIndex
+from dedupe.rules.paragraph import repeated_pairs
 
 from .data import bbc
 
@@ -42,24 +44,23 @@ def test_headline_non_repeats_do_not_match(other: str) -> None:
     assert Headline(normalize(TITLE), 3, 0.85).match(normalize(other)) == 0
 
 
-def _grams(text: str) -> set[int]:
-    from dedupe.normalize import ngram_hashes, word_hashes, words
+def _pairs(texts: list[str]) -> dict[int, list[tuple[int, float]]]:
+    """Near-repeat pairs among the segments of one article."""
+    tokens = tokenize([normalize(t) for t in texts])
+    return repeated_pairs(tokens, np.zeros(len(texts), dtype=np.intp), CleanerConfig())
 
-    return set(ngram_hashes(word_hashes(words(normalize(text))), 3).tolist())
 
-
-def test_paragraph_exact_near_and_contained_repeats() -> None:
+def test_paragraph_near_and_contained_repeats() -> None:
     paras = [p for p in bbc("business", 1).split("\n\n")[1:] if p.strip()]
-    index = ParagraphIndex(0.8, 0.9)
-    for i, p in enumerate(paras):
-        index.add(i, hash(normalize(p)), _grams(p))
     edited = paras[1].replace("biggest", "largest")
-    hit = index.match(-1, _grams(edited))
-    assert hit is not None and hit[0] == 1 and hit[1] >= 0.8
     first_sentence = paras[2].split(". ")[0] + "."
-    hit = index.match(-2, _grams(first_sentence))
-    assert hit is not None and hit[0] == 2
-    assert index.match(-3, _grams(bbc("sport", 1).split("\n\n")[1])) is None
+    other = bbc("sport", 1).split("\n\n")[1]
+    n = len(paras)
+    pairs = _pairs([*paras, edited, first_sentence, other])
+    assert [i for i, _ in pairs[n]] == [1] and pairs[n][0][1] >= 0.8
+    assert [i for i, _ in pairs[n + 1]] == [2]
+    assert n + 2 not in pairs
+    assert all(j > i for j, found in pairs.items() for i, _ in found)
 
 
 def test_boilerplate_counts_stories_not_articles() -> None:
@@ -67,17 +68,24 @@ def test_boilerplate_counts_stories_not_articles() -> None:
     for doc in range(5):
         counter.add(key=1, story=0, doc=doc, segment=4)  # five copies of one story
         counter.add(key=2, story=doc, doc=doc, segment=9)  # one line on five stories
+    counter.finish()
     assert not counter.is_boilerplate(1)
     assert counter.is_boilerplate(2)
     assert counter.first(2) == (0, 9)
+    assert counter.stories(2) == 5
 
 
-def test_boilerplate_share_and_sites() -> None:
+def test_boilerplate_share_is_per_site() -> None:
     counter = BoilerplateCounter(min_docs=2, min_share=0.5)
-    for doc in range(10):
-        counter.add(key=doc, story=doc, doc=doc, segment=0, site="a")
-    for doc in range(3):
-        counter.add(key=100, story=doc, doc=doc, segment=1, site="a")
-    assert counter.stories(100, "a") == 3
-    assert not counter.is_boilerplate(100, "a")  # 3 of 10 stories < 50%
-    assert counter.stories(100, "b") == 0
+    a, b = site_hash("a.example"), site_hash("b.example")
+    line = np.array([100], dtype=np.uint64)
+    for doc in range(10):  # site 1: ten stories, the line on three of them
+        counter.add(key=1000 + doc, story=doc, doc=doc, segment=0, site=1)
+        if doc < 3:
+            counter.add(key=int(site_keys(line, a)[0]), story=doc, doc=doc, segment=1, site=1)
+    for doc in range(10, 14):  # site 2: four stories, the line on all of them
+        counter.add(key=int(site_keys(line, b)[0]), story=doc, doc=doc, segment=1, site=2)
+    counter.finish()
+    assert counter.stories(int(site_keys(line, a)[0])) == 3
+    assert not counter.is_boilerplate(int(site_keys(line, a)[0]))  # 3 of 10 < 50%
+    assert counter.is_boilerplate(int(site_keys(line, b)[0]))  # 4 of 4

@@ -1,53 +1,65 @@
 """Rule 2: a segment that repeats an earlier segment of the same article.
 
-Exact repeats (after normalisation) are found by key; near repeats by the
-Jaccard similarity of word 3-gram sets, or by containment (a shortened copy of
-an earlier paragraph, such as a pull quote). Both are computed exactly: an
-article has few segments. Segments shorter than ``min_words`` are never
-judged here (a label or a button legitimately recurs inside an article).
+Exact repeats (same normalised words) are found by key in the cleaner; near
+repeats here, for a whole batch of articles at once: word 3-gram sets are
+compared exactly, by Jaccard similarity or by containment (a later segment
+lying inside an earlier one, such as a pull quote). Shared 3-grams are grouped
+by sorting, so the cost is linear in the number of 3-grams, not in pairs of
+segments. Segments shorter than ``paragraph_min_words`` are never judged here
+(a label or a button legitimately recurs inside an article).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import numpy as np
 
-_MAX_POSTINGS = 64  # bounds the work per shingle in articles with thousands of segments
+from ..config import CleanerConfig
+from ..normalize import Tokens, ngrams
+
+MAX_NEAR_WORDS = 5000  # longer segments repeat only exactly (bounds the pair counting)
+_MAX_GROUP = 32  # a word 3-gram shared by more segments of one article is ignored
 
 
-class ParagraphIndex:
-    """The earlier segments of one article."""
+def repeated_pairs(
+    tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+) -> dict[int, list[tuple[int, float]]]:
+    """Pairs (earlier i, later j) of segments of one article whose word 3-gram sets are
+    similar (Jaccard) or where j lies inside i (containment), with the score.
 
-    def __init__(self, threshold: float, containment: float) -> None:
-        self.threshold = threshold
-        self.containment = containment
-        self._keys: dict[int, int] = {}
-        self._sets: dict[int, set[int]] = {}
-        self._postings: dict[int, list[int]] = {}
-
-    def match(self, key: int, shingles: set[int]) -> tuple[int, float] | None:
-        """(index of the earlier segment, similarity) if this segment repeats one."""
-        if key in self._keys:
-            return self._keys[key], 1.0
-        if not shingles:
-            return None
-        overlap: Counter[int] = Counter()
-        for s in shingles:
-            overlap.update(self._postings.get(s, ()))
-        best: tuple[int, float] | None = None
-        for index, inter in overlap.items():
-            other = len(self._sets[index])
-            jac = inter / (len(shingles) + other - inter)
-            contained = inter / len(shingles)
-            if jac >= self.threshold or contained >= self.containment:
-                score = max(jac, contained)
-                if best is None or score > best[1]:
-                    best = (index, score)
-        return best
-
-    def add(self, index: int, key: int, shingles: set[int]) -> None:
-        self._keys.setdefault(key, index)
-        self._sets[index] = shingles
-        for s in shingles:
-            posting = self._postings.setdefault(s, [])
-            if len(posting) < _MAX_POSTINGS:
-                posting.append(index)
+    """
+    eligible = (tokens.counts >= config.paragraph_min_words) & (tokens.counts <= MAX_NEAR_WORDS)
+    grams, seg = ngrams(tokens, config.paragraph_ngram, include=eligible)
+    if not len(grams):
+        return {}
+    rows = np.unique(seg.astype(np.uint64) << np.uint64(32) | grams.astype(np.uint64))
+    seg = (rows >> np.uint64(32)).astype(np.intp)
+    grams = (rows & np.uint64(0xFFFFFFFF)).astype(np.uint64)
+    size = np.bincount(seg, minlength=len(tokens.counts))
+    art = article_of[seg].astype(np.uint64)
+    order = np.lexsort((seg, grams, art))
+    seg, group = seg[order], (art[order] << np.uint64(32)) | grams[order]
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for d in range(1, _MAX_GROUP):
+        if d >= len(seg):
+            break
+        same = group[d:] == group[:-d]
+        if not same.any():
+            break
+        firsts.append(seg[:-d][same])
+        seconds.append(seg[d:][same])
+    if not firsts:
+        return {}
+    i, j = np.concatenate(firsts), np.concatenate(seconds)
+    codes, inter = np.unique(
+        i.astype(np.uint64) << np.uint64(32) | j.astype(np.uint64), return_counts=True
+    )
+    i = (codes >> np.uint64(32)).astype(np.intp)
+    j = (codes & np.uint64(0xFFFFFFFF)).astype(np.intp)
+    jac = inter / (size[i] + size[j] - inter)
+    inside = inter / size[j]
+    hit = (jac >= config.paragraph_threshold) | (inside >= config.paragraph_containment)
+    out: dict[int, list[tuple[int, float]]] = {}
+    for a, b, s in zip(i[hit].tolist(), j[hit].tolist(), np.maximum(jac, inside)[hit].tolist()):
+        out.setdefault(b, []).append((a, s))
+    return out
