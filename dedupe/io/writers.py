@@ -160,6 +160,8 @@ class OutputWriter:
         self._advance(len(self.files))
         if self._stdout is not None:
             self._stdout.flush()
+        else:  # an empty run still leaves its (empty) OUTPUT folder
+            Path(self.output).mkdir(parents=True, exist_ok=True)
 
     def abort(self) -> None:
         """Discard the file being written (on error or interruption)."""
