@@ -22,7 +22,7 @@ import numpy as np
 
 from .config import CleanerConfig
 from .minhash import Hasher
-from .normalize import SEP, ngrams, normalize, segment_keys, tokenize
+from .normalize import SEP, ngrams, normalize_many, segment_keys, tokenize
 from .records import Article, Segment
 from .rules.paragraph import repeated_pairs
 from .segment import segment
@@ -55,8 +55,7 @@ def fingerprint_batch(
     """Fingerprints of a batch of articles (any batch size gives the same fingerprints)."""
     segs = [segment(a.text) for a in articles]
     flat = [s.text.replace(SEP, " ") for ss in segs for s in ss]
-    norms = normalize(SEP.join(flat)).split(SEP) if flat else []
-    norms = [n.strip() for n in norms]
+    norms = normalize_many(flat) if flat else []
     tokens = tokenize(norms)
     keys = segment_keys(tokens, norms)
     total = len(norms)

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minhash import containment
-
 MAX_BUCKET = 64  # candidates taken from one key: bounds the work on giant buckets
 MAX_ANCHORS = 8  # paragraph anchors stored per indexed article
 
@@ -110,71 +108,96 @@ class DuplicateIndex:
         if n == 0:
             return results
         bands = band_keys(bodies.signatures, self.bands, self.rows).ravel()
-        band_owner = np.repeat(np.arange(n), self.bands)
-        # candidates: (row, other, stored?) -> words of the row's paragraphs found in other
-        shared: dict[tuple[int, int, bool], int] = {}
-        stored_band = self._band_runs.lookup(bands, band_owner)
-        a, b = _pairs_within(bands, band_owner)
-        batch_band = (band_owner[a], band_owner[b])
-        stored_anchor = self._anchor_runs.lookup(
-            bodies.anchor_keys, np.arange(len(bodies.anchor_keys))
-        )
-        batch_anchor = _pairs_within(bodies.anchor_keys, np.arange(len(bodies.anchor_keys)))
-        for q, s in zip(*stored_band):
-            shared.setdefault((int(q), int(s), True), 0)
-        for a, b in zip(*batch_band):
-            shared.setdefault((int(b), int(a), False), 0)
-        owner, words = bodies.anchor_owner, bodies.anchor_words
-        for q, s in zip(*stored_anchor):
-            k = (int(owner[q]), int(s), True)
-            shared[k] = shared.get(k, 0) + int(words[q])
-        for a, b in zip(*batch_anchor):
-            if owner[a] != owner[b]:
-                k = (int(owner[b]), int(owner[a]), False)
-                shared[k] = shared.get(k, 0) + int(words[b])
-        candidates: dict[int, list[tuple[int, bool, int]]] = {}
-        for (row, other, stored), found in shared.items():
-            candidates.setdefault(row, []).append((other, stored, found))
+        row, other, stored, found = self._candidates(bodies, bands)
+        score = self._scores(bodies, row, other, stored, found)
+        hit = score > 0
+        row, other, stored, score = row[hit], other[hit], stored[hit], score[hit]
+        key = bodies.ids[np.where(stored, 0, other)]
+        if len(self):
+            key = np.where(stored, self._ids.data[np.where(stored, other, 0)], key)
+        # best first: by row, then score descending, then the earliest kept article
+        order = np.lexsort((key, -score, row))
+        row, other, stored, score, key = (x[order] for x in (row, other, stored, score, key))
+        starts = np.searchsorted(row, np.arange(n + 1))
         kept = np.zeros(n, dtype=bool)
-        for row in range(n):
-            if not bodies.eligible[row]:
+        for r in range(n):
+            if not bodies.eligible[r]:
                 continue
-            best: Match | None = None
-            for other, stored, found in candidates.get(row, ()):
-                if stored:
-                    sig, size = self._sigs.data[other], int(self._sizes.data[other])
-                    words_other, key = int(self._words.data[other]), int(self._ids.data[other])
-                elif kept[other] and other < row:
-                    sig, size = bodies.signatures[other], int(bodies.sizes[other])
-                    words_other, key = int(bodies.words[other]), int(bodies.ids[other])
-                else:
-                    continue
-                score = self._verify(
-                    bodies.signatures[row], int(bodies.sizes[row]), int(bodies.words[row]),
-                    sig, size, words_other, found,
-                )  # fmt: skip
-                if score and (best is None or (score, -key) > (best.similarity, -best.key)):
-                    best = Match(key, score)
-            results[row] = best
-            if best is None:
-                kept[row] = True
+            for c in range(starts[r], starts[r + 1]):
+                if stored[c] or kept[other[c]]:
+                    results[r] = Match(int(key[c]), float(score[c]))
+                    break
+            else:
+                kept[r] = True
                 if on_keep is not None:
-                    on_keep(row)
+                    on_keep(r)
         self._insert(bodies, kept, bands)
         return results
 
-    def _verify(
-        self, a: np.ndarray, size_a: int, words_a: int, b: np.ndarray, size_b: int,
-        words_b: int, found: int,
-    ) -> float:  # fmt: skip
-        jac = float(np.count_nonzero(a == b)) / len(a)
-        if jac >= self.threshold:
-            return jac
-        inside = max(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
-        if found and words_a and words_b:
-            # ``found`` words of a's paragraphs are paragraphs of b (and so of b's words)
-            inside = max(inside, min(1.0, found / words_a), min(1.0, found / words_b))
-        return inside if inside >= self.contained else 0.0
+    def _candidates(
+        self, bodies: Bodies, bands: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate pairs (row, other, other is stored, words of row's paragraphs in other):
+        stored articles sharing a band or a paragraph, and earlier rows of the batch."""
+        n = len(bodies.ids)
+        band_owner = np.repeat(np.arange(n), self.bands)
+        owner, words = bodies.anchor_owner, bodies.anchor_words
+        anchor_pos = np.arange(len(owner))
+        rows: list[np.ndarray] = []
+        others: list[np.ndarray] = []
+        flags: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+
+        def add(r: np.ndarray, o: np.ndarray, is_stored: bool, w: np.ndarray | None) -> None:
+            rows.append(r)
+            others.append(o)
+            flags.append(np.full(len(r), is_stored))
+            weights.append(np.zeros(len(r), np.int64) if w is None else w)
+
+        q, s = self._band_runs.lookup(bands, band_owner)
+        add(q, s, True, None)
+        a, b = _pairs_within(bands, band_owner)
+        add(band_owner[b], band_owner[a], False, None)
+        q, s = self._anchor_runs.lookup(bodies.anchor_keys, anchor_pos)
+        add(owner[q], s, True, words[q])
+        a, b = _pairs_within(bodies.anchor_keys, owner)
+        add(owner[b], owner[a], False, words[b])
+        row = np.concatenate(rows).astype(np.int64)
+        other = np.concatenate(others).astype(np.int64)
+        stored = np.concatenate(flags)
+        weight = np.concatenate(weights)
+        code = (row << 33) | (other << 1) | stored.astype(np.int64)
+        code, inverse = np.unique(code, return_inverse=True)
+        found = np.bincount(inverse.ravel(), weights=weight, minlength=len(code)).astype(np.int64)
+        return code >> 33, (code >> 1) & 0xFFFFFFFF, (code & 1).astype(bool), found
+
+    def _scores(
+        self, bodies: Bodies, row: np.ndarray, other: np.ndarray, stored: np.ndarray,
+        found: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """The verified score of each candidate pair (0 where it does not verify)."""
+        if not len(row):
+            return np.zeros(0)
+        local = np.where(stored, 0, other)
+        far = np.where(stored, other, 0)
+        if len(self):
+            sig_b = np.where(stored[:, None], self._sigs.data[far], bodies.signatures[local])
+            size_b = np.where(stored, self._sizes.data[far], bodies.sizes[local])
+            words_b = np.where(stored, self._words.data[far], bodies.words[local])
+        else:
+            sig_b, size_b, words_b = (
+                bodies.signatures[local],
+                bodies.sizes[local],
+                bodies.words[local],
+            )
+        jac = (bodies.signatures[row] == sig_b).mean(axis=1)
+        size_a, words_a = bodies.sizes[row], bodies.words[row]
+        inter = jac * (size_a + size_b) / (1.0 + jac)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = np.maximum(inter / size_a, inter / size_b)
+            shared = np.maximum(found / words_a, found / words_b)
+        inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
+        return np.where(jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0))
 
     def _insert(self, bodies: Bodies, kept: np.ndarray, bands: np.ndarray) -> None:
         rows = np.flatnonzero(kept)

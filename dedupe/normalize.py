@@ -27,10 +27,30 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
+_SPECIAL = re.compile("[" + "".join(chr(c) for c in _TRANSLATE) + "]")
+
+
+def _unify(m: re.Match[str]) -> str:
+    return str(_TRANSLATE[ord(m.group())] or "")
+
+
 def normalize(text: str) -> str:
     """Case-folded NFKC text; quotes, dashes and spaces unified; invisible characters dropped."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
-    return _SPACE.sub(" ", text).strip()
+    return normalize_many([text])[0]
+
+
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """`normalize` each text, in bulk (texts must not contain NUL)."""
+    fixed = [
+        t
+        if t.isascii() or unicodedata.is_normalized("NFKC", t)
+        else unicodedata.normalize("NFKC", t)
+        for t in texts
+    ]
+    big = SEP.join(fixed)
+    if not big.isascii():
+        big = _SPECIAL.sub(_unify, big)
+    return [" ".join(part.split()) for part in big.casefold().split(SEP)]
 
 
 def words(normalized: str) -> list[str]:

@@ -77,6 +77,8 @@ class BoilerplateCounter:
             return
         keys, stories, docs, segments, sites = (np.concatenate(c) for c in zip(*self._parts))
         self._parts = []
+        if not len(keys):
+            return
         site_total = np.zeros(int(sites.max()) + 1, dtype=np.int64)
         pairs = np.unique(sites.astype(np.uint64) << np.uint64(32) | stories.astype(np.uint64))
         np.add.at(site_total, (pairs >> np.uint64(32)).astype(np.intp), 1)

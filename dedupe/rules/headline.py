@@ -52,18 +52,32 @@ class Headline:
         self.ngram = ngram
         self._variants = {v: char_ngrams(v, ngram) for v in variants(normalized_title)}
         self._longest = max((len(v) for v in self._variants), default=0)
+        self._shortest = min((len(v) for v in self._variants), default=0)
+        self._figures = {v: _DIGITS.findall(v) for v in self._variants}
 
     def match(self, normalized: str) -> float:
         """Similarity of a segment to the headline (0.0 when it is not a repeat)."""
-        if not self._variants or len(normalized) > 3 * self._longest + 60:
+        # Jaccard >= t needs lengths within a factor t (n-gram sets grow with length).
+        size = len(normalized)
+        if not self._variants or size > 3 * self._longest + 60:
+            return 0.0
+        if size < self.threshold * self._shortest - self.ngram:
             return 0.0
         best = 0.0
         for v in variants(normalized):
             if v in self._variants:
                 return 1.0
-            grams = char_ngrams(v, self.ngram)
+            grams: set[str] | None = None
             figures = _DIGITS.findall(v)
             for title, title_grams in self._variants.items():
-                if figures == _DIGITS.findall(title):  # "19 min ago" is not "9 min ago"
-                    best = max(best, jaccard(grams, title_grams))
+                if (
+                    not self.threshold * len(title) - self.ngram
+                    <= len(v)
+                    <= (len(title) + self.ngram) / self.threshold
+                ):
+                    continue
+                if figures != self._figures[title]:  # "19 min ago" is not "9 min ago"
+                    continue
+                grams = grams if grams is not None else char_ngrams(v, self.ngram)
+                best = max(best, jaccard(grams, title_grams))
         return best if best >= self.threshold else 0.0
