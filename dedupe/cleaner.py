@@ -71,15 +71,17 @@ class Cleaner:
 
     # -- stages -----------------------------------------------------------
 
-    def _batches(self, records: Iterable[RecordLike]) -> Iterator[list[Fingerprint]]:
+    def _batches(
+        self, records: Iterable[RecordLike], repeats: bool = True
+    ) -> Iterator[list[Fingerprint]]:
         batch: list[Article] = []
         for record in records:
             batch.append(record if isinstance(record, Article) else Article.from_dict(record))
             if len(batch) >= self.batch_size:
-                yield fingerprint_batch(batch, self.config, self.hasher)
+                yield fingerprint_batch(batch, self.config, self.hasher, repeats)
                 batch = []
         if batch:
-            yield fingerprint_batch(batch, self.config, self.hasher)
+            yield fingerprint_batch(batch, self.config, self.hasher, repeats)
 
     def _site(self, article: Article) -> str:
         field = self.config.site_field
@@ -104,7 +106,7 @@ class Cleaner:
         stories = self._index(c.story_threshold)
         story_of = array.array("q")  # story number of each article
         ordinal = 0
-        for batch in self._batches(records):
+        for batch in self._batches(records, repeats=False):
             if not c.boilerplate:
                 ordinal += len(batch)
                 continue
@@ -148,16 +150,16 @@ class Cleaner:
         plain = fp.keys.tolist()
         for seg, norm, key, nwords in zip(fp.segments, fp.norms, plain, fp.words.tolist()):
             i = seg.index
-            if i != title and headline is not None and (title is None or i > title):
-                score = headline.match(norm)
-                if score:
-                    removed[i] = ("headline", None, title, score)
-                    continue
             if i != title and boiler[i]:
                 first = counter.first(keys[i])
                 doc, at = first if first is not None else (None, None)
                 removed[i] = ("boilerplate", doc, at, 1.0)
                 continue
+            if i != title and headline is not None and (title is None or i > title):
+                score = headline.match(norm)
+                if score:
+                    removed[i] = ("headline", None, title, score)
+                    continue
             if c.paragraphs and nwords >= c.paragraph_min_words and i != title:
                 hit = self._repeat(i, key, fp, indexed, kept)
                 if hit is not None:

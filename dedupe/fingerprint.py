@@ -37,7 +37,7 @@ class Fingerprint:
     norms: list[str]
     keys: np.ndarray  # uint64 per segment
     words: np.ndarray  # word count per segment
-    sizes: np.ndarray  # distinct shingles per segment
+    sizes: np.ndarray  # shingles per segment
     signatures: np.ndarray  # (segments, num_perm) uint32
     repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
 
@@ -50,9 +50,10 @@ class Fingerprint:
 
 
 def fingerprint_batch(
-    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher
+    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher, repeats: bool = True
 ) -> list[Fingerprint]:
-    """Fingerprints of a batch of articles (any batch size gives the same fingerprints)."""
+    """Fingerprints of a batch of articles (any batch size gives the same fingerprints).
+    ``repeats=False`` skips looking for repeated paragraphs (the survey does not need them)."""
     segs = [segment(a.text) for a in articles]
     flat = [s.text.replace(SEP, " ") for ss in segs for s in ss]
     norms = normalize_many(flat) if flat else []
@@ -60,21 +61,18 @@ def fingerprint_batch(
     keys = segment_keys(tokens, norms)
     total = len(norms)
     shingles, owner = ngrams(tokens, config.shingle_size)
-    sizes = np.zeros(total, dtype=np.intp)
-    if len(shingles):
-        pairs = np.unique(owner.astype(np.uint64) << np.uint64(32) | shingles.astype(np.uint64))
-        sizes = np.bincount((pairs >> np.uint64(32)).astype(np.intp), minlength=total)
+    sizes = np.bincount(owner, minlength=total)  # shingles (repeats within one are rare)
     signatures = hasher.signatures(shingles, owner, total)
     article_of = np.repeat(np.arange(len(articles), dtype=np.intp), [len(ss) for ss in segs])
-    repeats = repeated_pairs(tokens, article_of, config) if config.paragraphs else {}
+    pairs = repeated_pairs(tokens, article_of, config) if config.paragraphs and repeats else {}
     out = []
     base = 0
     for article, ss in zip(articles, segs):
         end = base + len(ss)
         mine = {
-            j - base: [(i - base, score) for i, score in repeats[j]]
+            j - base: [(i - base, score) for i, score in pairs[j]]
             for j in range(base, end)
-            if j in repeats
+            if j in pairs
         }
         out.append(
             Fingerprint(

@@ -31,13 +31,10 @@ def repeated_pairs(
     grams, seg = ngrams(tokens, config.paragraph_ngram, include=eligible)
     if not len(grams):
         return {}
-    rows = np.unique(seg.astype(np.uint64) << np.uint64(32) | grams.astype(np.uint64))
-    seg = (rows >> np.uint64(32)).astype(np.intp)
-    grams = (rows & np.uint64(0xFFFFFFFF)).astype(np.uint64)
-    size = np.bincount(seg, minlength=len(tokens.counts))
-    art = article_of[seg].astype(np.uint64)
-    order = np.lexsort((seg, grams, art))
-    seg, group = seg[order], (art[order] << np.uint64(32)) | grams[order]
+    size = np.bincount(seg, minlength=len(tokens.counts))  # 3-grams (repeats are rare)
+    group = (article_of[seg].astype(np.uint64) << np.uint64(32)) | grams.astype(np.uint64)
+    order = np.argsort(group, kind="stable")  # keeps segments in order within a group
+    seg, group = seg[order], group[order]
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
     for d in range(1, _MAX_GROUP):
@@ -46,6 +43,7 @@ def repeated_pairs(
         same = group[d:] == group[:-d]
         if not same.any():
             break
+        same &= seg[:-d] != seg[d:]
         firsts.append(seg[:-d][same])
         seconds.append(seg[d:][same])
     if not firsts:
@@ -56,6 +54,7 @@ def repeated_pairs(
     )
     i = (codes >> np.uint64(32)).astype(np.intp)
     j = (codes & np.uint64(0xFFFFFFFF)).astype(np.intp)
+    inter = np.minimum(inter, np.minimum(size[i], size[j]))
     jac = inter / (size[i] + size[j] - inter)
     inside = inter / size[j]
     hit = (jac >= config.paragraph_threshold) | (inside >= config.paragraph_containment)
