@@ -268,9 +268,11 @@ class _SortedRuns:
         self._runs.append(run)
 
     def lookup(self, keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Unique pairs (owner of a query key, stored row) for every stored equal key."""
+        """Unique pairs (owner of a query key, stored row) for stored equal keys: for each
+        query key the MAX_BUCKET earliest stored rows, whatever the runs' layout."""
         qs: list[np.ndarray] = []
         ss: list[np.ndarray] = []
+        position = np.arange(len(keys), dtype=np.int64)
         for run_keys, run_rows in self._runs:
             lo = np.searchsorted(run_keys, keys, "left")
             hi = np.searchsorted(run_keys, keys, "right")
@@ -279,13 +281,18 @@ class _SortedRuns:
             if not total:
                 continue
             offsets = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
-            qs.append(np.repeat(owner, count))
+            qs.append(np.repeat(position, count))
             ss.append(run_rows[offsets])
         if not qs:
             return np.empty(0, np.intp), np.empty(0, np.intp)
-        codes = np.unique(
-            np.concatenate(qs).astype(np.int64) << 32 | np.concatenate(ss).astype(np.int64)
-        )
+        q, r = np.concatenate(qs), np.concatenate(ss).astype(np.int64)
+        if len(self._runs) > 1:  # keep the earliest MAX_BUCKET rows per query key
+            order = np.lexsort((r, q))
+            q, r = q[order], r[order]
+            first = np.searchsorted(q, q, "left")
+            rank = np.arange(len(q)) - first
+            q, r = q[rank < MAX_BUCKET], r[rank < MAX_BUCKET]
+        codes = np.unique(owner[q].astype(np.int64) << 32 | r)
         return (codes >> 32).astype(np.intp), (codes & 0xFFFFFFFF).astype(np.intp)
 
     def nbytes(self) -> int:

@@ -18,7 +18,7 @@ are pure line breaks and blank lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .records import Segment
 
@@ -125,20 +125,28 @@ def cuts(text: str, segments: list[Segment], removed: Iterable[int]) -> dict[int
     own separators and the text keeps its leading and trailing whitespace.
     The spans never overlap.
     """
+    return cut_spans([s.start for s in segments], [s.end for s in segments], removed)
+
+
+def cut_spans(
+    starts: Sequence[int], ends: Sequence[int], removed: Iterable[int]
+) -> dict[int, tuple[int, int]]:
+    """`cuts`, given the segments' start and end offsets."""
     gone = set(removed)
     spans: dict[int, tuple[int, int]] = {}
+    if not gone:
+        return spans
     kept_after = False
-    for seg in reversed(segments):
-        i = seg.index
+    for i in range(len(starts) - 1, -1, -1):
         if i not in gone:
             kept_after = True
             continue
         if kept_after:
-            spans[i] = (seg.start, segments[i + 1].start)
+            spans[i] = (starts[i], starts[i + 1])
         elif i > 0:
-            spans[i] = (segments[i - 1].end, seg.end)
+            spans[i] = (ends[i - 1], ends[i])
         else:
-            spans[i] = (seg.start, seg.end)
+            spans[i] = (starts[i], ends[i])
     return spans
 
 

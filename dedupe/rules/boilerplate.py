@@ -118,5 +118,6 @@ class BoilerplateCounter:
         """(document number, segment index) where a boilerplate key was first seen."""
         return self._boiler.get(key)
 
-    def first_docs(self) -> set[int]:
-        return {d for d, _ in self._boiler.values()}
+    def table(self) -> dict[int, tuple[int, int]]:
+        """Every boilerplate key, with the (document, segment) where it was first seen."""
+        return dict(self._boiler)
