@@ -223,19 +223,20 @@ class DuplicateIndex:
 
 
 def _pairs_within(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (earlier, later) of positions with equal keys (at most MAX_BUCKET apart in a
-    group), as indexes into ``keys``; pairs with the same owner are left out."""
+    """Pairs (earlier, later) of positions with equal keys, as indexes into ``keys``: each
+    position is paired with the MAX_BUCKET earliest positions of its key (the earliest are
+    the ones most likely kept); pairs with the same owner are left out."""
     if len(keys) < 2:
         return np.empty(0, np.intp), np.empty(0, np.intp)
     order = np.lexsort((np.arange(len(keys)), keys))
     sorted_keys = keys[order]
+    start = np.searchsorted(sorted_keys, sorted_keys, "left")
+    rank = np.arange(len(keys)) - start
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
-    for d in range(1, MAX_BUCKET):
-        same = sorted_keys[d:] == sorted_keys[:-d]
-        if not same.any():
-            break
-        a, b = order[:-d][same], order[d:][same]
+    for k in range(min(MAX_BUCKET, int(rank.max()))):
+        later = np.flatnonzero(rank > k)
+        a, b = order[start[later] + k], order[later]
         other = owner[a] != owner[b]
         firsts.append(a[other])
         seconds.append(b[other])
