@@ -18,7 +18,8 @@ Keys live in sorted numpy runs merged as they grow (as in a log-structured
 merge tree), so inserting is amortised O(log n) per key and a batch of queries
 is a few ``searchsorted`` calls. Per indexed article the index holds its
 signature (4 bytes per permutation), 8 bytes per band, up to ``MAX_ANCHORS``
-anchors of 12 bytes, and 20 bytes of sizes and ids: 964 bytes by default.
+anchors of 12 bytes, and 16 bytes of sizes and ids: 936 bytes by default
+(``bench/memory.py`` measures it).
 
 Within a batch, decisions are taken in order: an article is compared with the
 indexed ones and with those of the same batch that came before it and were
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_BUCKET = 64  # candidates taken from one key: bounds the work on giant buckets
-MAX_ANCHORS = 8  # paragraph anchors stored per indexed article
+MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class DuplicateIndex:
         self._sigs = _Rows((num_perm,), np.uint32)
         self._sizes = _Rows((), np.int32)
         self._words = _Rows((), np.int32)
-        self._ids = _Rows((), np.int64)  # caller's id of each stored row
+        self._ids = _Rows((), np.int32)  # caller's id of each stored row
 
     def __len__(self) -> int:
         return len(self._ids.data)
@@ -260,12 +261,8 @@ class _SortedRuns:
             keys[order].astype(self.dtype),
             rows[order].astype(np.uint32),
         )
-        while self._runs and len(self._runs[-1][0]) <= 2 * len(run[0]):
-            prev = self._runs.pop()
-            merged_keys = np.concatenate((prev[0], run[0]))
-            merged_rows = np.concatenate((prev[1], run[1]))
-            order = np.argsort(merged_keys, kind="stable")
-            run = (merged_keys[order], merged_rows[order])
+        while self._runs and len(self._runs[-1][0]) <= 4 * len(run[0]):
+            run = _merge(self._runs.pop(), run)
         self._runs.append(run)
 
     def lookup(self, keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,11 +270,14 @@ class _SortedRuns:
         query key the MAX_BUCKET earliest stored rows, whatever the runs' layout."""
         qs: list[np.ndarray] = []
         ss: list[np.ndarray] = []
-        position = np.arange(len(keys), dtype=np.int64)
+        position = np.argsort(keys, kind="stable")  # sorted needles search much faster
+        keys = keys[position]
         for run_keys, run_rows in self._runs:
             lo = np.searchsorted(run_keys, keys, "left")
-            hi = np.searchsorted(run_keys, keys, "right")
-            count = np.minimum(hi - lo, MAX_BUCKET)
+            found = np.flatnonzero(run_keys[np.minimum(lo, len(run_keys) - 1)] == keys)
+            count = np.zeros(len(keys), dtype=np.intp)
+            hi = np.searchsorted(run_keys, keys[found], "right")
+            count[found] = np.minimum(hi - lo[found], MAX_BUCKET)
             total = int(count.sum())
             if not total:
                 continue
@@ -298,6 +298,20 @@ class _SortedRuns:
 
     def nbytes(self) -> int:
         return sum(int(k.nbytes + r.nbytes) for k, r in self._runs)
+
+
+def _merge(
+    old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two sorted runs in linear time; for equal keys the old entries come first."""
+    at = np.searchsorted(old[0], new[0], "right") + np.arange(len(new[0]))
+    keys = np.empty(len(old[0]) + len(new[0]), dtype=old[0].dtype)
+    rows = np.empty(len(keys), dtype=old[1].dtype)
+    is_new = np.zeros(len(keys), dtype=bool)
+    is_new[at] = True
+    keys[at], rows[at] = new
+    keys[~is_new], rows[~is_new] = old
+    return keys, rows
 
 
 class _Rows:
