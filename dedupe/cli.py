@@ -6,7 +6,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from types import FrameType
 from typing import Any, TypeVar, cast
 
 import click
@@ -15,6 +14,7 @@ from . import __version__
 from .config import CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
 from .io import ON_ERROR, Fields, OnError, Problem
+from .io.writers import interrupt_handler
 from .run import BadInput, clean_paths
 
 T = TypeVar("T")
@@ -168,14 +168,10 @@ MAX_WARNINGS = 20
 @contextmanager
 def _signals_raise() -> Iterator[None]:
     """Turn SIGTERM (and SIGINT) into `Interrupted`, so that temporary files are removed."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
-
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(ValueError):  # not the main thread (e.g. under a test runner's thread)
-            previous[sig] = signal.signal(sig, handler)
+            previous[sig] = signal.signal(sig, interrupt_handler)
     try:
         yield
     finally:

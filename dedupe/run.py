@@ -82,6 +82,8 @@ def clean_paths(
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields) if report is not None else None
     try:
+        if report_writer is not None:
+            report_writer.open()
         for result in cleaner.clean(corpus):
             if writer is not None:
                 writer.write(result)

@@ -22,9 +22,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, Interrupted, OutputError
 from ..records import Result
 from .jsontext import replace_text as _replace_text
 from .jsontext import split_line, token_style, value_span
@@ -40,6 +41,36 @@ def dumps(record: dict[str, Any]) -> str:
     except UnicodeEncodeError:
         line = json.dumps(record, ensure_ascii=True)
     return line
+
+
+_held = 0  # depth of `no_interrupts` blocks
+_pending: list[int] = []  # signals received meanwhile
+
+
+def interrupt_handler(signum: int, frame: FrameType | None) -> None:
+    """A SIGINT/SIGTERM handler that raises `Interrupted`, or, inside `no_interrupts`,
+    when that block ends. (Python runs handlers in the main thread whichever thread
+    the signal hit, so holding them here works where masking one thread would not.)"""
+    if _held:
+        _pending.append(signum)
+        return
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def no_interrupts() -> Iterator[None]:
+    """Hold `interrupt_handler` until the block is done, so that a temporary file is
+    never created, renamed or removed half way."""
+    global _held
+    _held += 1
+    try:
+        yield
+    finally:
+        _held -= 1
+        if not _held and _pending:
+            signum = _pending[0]
+            _pending.clear()
+            raise Interrupted(signum)
 
 
 class _AtomicFile:
@@ -85,13 +116,18 @@ class _AtomicFile:
 
 
 def atomic_write(path: Path, data: bytes, compress: bool = False) -> None:
-    f = _AtomicFile(path, compress)
-    try:
-        f.write(data)
-        f.commit()
-    except BaseException:
-        f.abort()
-        raise
+    """Write ``data`` to ``path`` under a temporary name, then rename it into place.
+
+    Signals are held meanwhile, so an interrupt never leaves the temporary file.
+    """
+    with no_interrupts():
+        f = _AtomicFile(path, compress)
+        try:
+            f.write(data)
+            f.commit()
+        except BaseException:
+            f.abort()
+            raise
 
 
 class _Sink:
@@ -165,9 +201,10 @@ class OutputWriter:
 
     def abort(self) -> None:
         """Discard the file being written (on error or interruption)."""
-        if self._atomic is not None:
-            self._atomic.abort()
-            self._atomic = None
+        with no_interrupts():
+            if self._atomic is not None:
+                self._atomic.abort()
+                self._atomic = None
         self._lines = None
 
     # -- files in order -----------------------------------------------------
@@ -191,7 +228,8 @@ class OutputWriter:
         if f.kind == "txt":
             return
         if self._stdout is None:
-            self._atomic = _AtomicFile(Path(self.output) / f.rel, compress=f.gzip)
+            with no_interrupts():
+                self._atomic = _AtomicFile(Path(self.output) / f.rel, compress=f.gzip)
         self._changed = False
         self._lines = pieces(self.corpus.data(f))
 
@@ -203,20 +241,19 @@ class OutputWriter:
             self._copy_lines_before(f, None)
         if self._atomic is not None and f.gzip and not self._changed:
             # Nothing changed: copy the compressed bytes too, so the copy is byte-exact.
-            self._atomic.abort()
-            self._atomic = None
+            with no_interrupts():
+                self._atomic.abort()
+                self._atomic = None
             self._copy(f, self.corpus.raw_bytes(f))
         if self._atomic is not None:
-            self._atomic.commit()
-            self._atomic = None
+            with no_interrupts():
+                self._atomic.commit()
+                self._atomic = None
         self._lines = None
         self._current = None
 
     def _copy(self, f: InputFile, data: bytes) -> None:
-        self._atomic = _AtomicFile(Path(self.output) / f.rel)
-        self._atomic.write(data)
-        self._atomic.commit()
-        self._atomic = None
+        atomic_write(Path(self.output) / f.rel, data)
 
     def _keep_file(self, f: InputFile, problem: Problem) -> None:
         try:
@@ -315,7 +352,19 @@ class ReportWriter:
     ) -> None:
         self.fields = fields or Fields()
         self._rel = {f.path: f.rel for f in files or []}
-        self._file = _AtomicFile(Path(path))
+        self._path = Path(path)
+        self._file: _AtomicFile | None = None
+
+    def open(self) -> None:
+        """Create the temporary file (call inside the ``try`` that calls `abort`)."""
+        with no_interrupts():
+            self._file = _AtomicFile(self._path)
+
+    def _write(self, data: bytes) -> None:
+        if self._file is None:
+            self.open()
+        assert self._file is not None
+        self._file.write(data)
 
     def write(self, result: Result) -> None:
         if not result.removals:
@@ -341,7 +390,7 @@ class ReportWriter:
             row = {**removal.to_dict(), **where, **(extra if n == 0 else {})}
             if n > 0 and "text_json" in extra:
                 row["text_json"] = extra["text_json"]
-            self._file.write((dumps(row) + "\n").encode("utf-8"))
+            self._write((dumps(row) + "\n").encode("utf-8"))
 
     def problems(self, problems: list[Problem], action: OnError) -> None:
         """One ``error`` row per bad file or line, saying whether it was kept or skipped."""
@@ -354,10 +403,18 @@ class ReportWriter:
                 "message": p.message,
                 "action": action,
             }
-            self._file.write((dumps(row) + "\n").encode("utf-8"))
+            self._write((dumps(row) + "\n").encode("utf-8"))
 
     def close(self) -> None:
-        self._file.commit()
+        if self._file is None:
+            self.open()
+        assert self._file is not None
+        with no_interrupts():
+            self._file.commit()
+            self._file = None
 
     def abort(self) -> None:
-        self._file.abort()
+        with no_interrupts():
+            if self._file is not None:
+                self._file.abort()
+                self._file = None

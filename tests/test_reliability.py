@@ -1,0 +1,307 @@
+"""Reliability under bad input, hostile names and sizes, and interruption: nothing lost,
+nothing crashed, nothing overwritten, no half-written file under a final name."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dedupe.cli import cli
+from dedupe.restore import restore_tree
+
+from .test_restore import tree
+
+ROOT = Path(__file__).resolve().parents[1]
+_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "shi", "po", "ve", "da", "gu", "fe", "zo", "bi"]
+_WORDS = ["river", "harbour", "council", "budget", "minister", "school", "winter", "market"]
+
+
+def _runner() -> CliRunner:
+    try:  # click < 8.2 mixes stderr into stdout unless told otherwise
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+def clean(*args: object, stdin: bytes | None = None) -> Result:
+    return _runner().invoke(cli, ["clean", *map(str, args)], input=stdin)
+
+
+def assert_ok(result: Result) -> None:
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr
+
+
+def story(seed: int, paragraphs: int = 4) -> str:
+    """A title and paragraphs of random made-up words: different seeds, different stories."""
+    rng = random.Random(seed)
+
+    def words(n: int) -> str:
+        return " ".join(
+            "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(n)
+        )
+
+    body = [words(30).capitalize() + "." for _ in range(paragraphs)]
+    return words(6).title() + "\n\n" + "\n\n".join(body) + "\n"
+
+
+# -- names derived from ids never escape OUTPUT -----------------------------------------
+
+
+def test_hostile_ids_change_nothing_outside_output(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    ids = [
+        "../x",
+        "../../y.txt",
+        str(victim),
+        "/etc/passwd",
+        "a\x00b",
+        "..",
+        ".",
+        "",
+        "sub/../../z",
+    ]
+    records = [{"id": ident, "text": story(n)} for n, ident in enumerate(ids)]
+    src = tmp_path / "in" / "ids.jsonl"
+    src.parent.mkdir()
+    src.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in records))
+    before = tree(tmp_path)
+    out, report = tmp_path / "out", tmp_path / "report.jsonl"
+    assert_ok(clean(src.parent, "-o", out, "--report", report))
+    after = tree(tmp_path)
+    assert set(after) == set(before) | {"out/ids.jsonl", "report.jsonl"}
+    assert {k: after[k] for k in before} == before
+    assert not victim.exists()
+    assert [json.loads(x)["id"] for x in after["out/ids.jsonl"].splitlines()] == ids
+    assert after["out/ids.jsonl"] == before["in/ids.jsonl"]  # nothing removed: byte-exact
+    rest = tmp_path / "rest"
+    assert not restore_tree(str(out), str(report), str(rest)).missing
+    assert tree(rest) == {"ids.jsonl": before["in/ids.jsonl"]}
+
+
+def test_output_reached_through_a_symlink_outside_output_is_refused(tmp_path: Path) -> None:
+    src, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "a.txt").write_text(story(1), encoding="utf-8")
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "sub").symlink_to(elsewhere)
+    result = clean(src, "-o", out)
+    assert result.exit_code == 2 and "outside OUTPUT" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_duplicate_ids_are_cleaned_and_reported_as_warnings(tmp_path: Path) -> None:
+    src = tmp_path / "d.jsonl"
+    records = [{"id": 7, "text": story(1)}, {"id": "7", "text": story(2)}, {"id": 7, "text": ""}]
+    src.write_bytes(b"\n".join(json.dumps(r).encode() for r in records))
+    out, report = tmp_path / "out", tmp_path / "r.jsonl"
+    result = clean(src, "-o", out, "--report", report)
+    assert_ok(result)
+    assert f"{src}:2: warning: duplicate id '7' (first at {src}:1)" in result.stderr
+    assert f"{src}:3: warning: duplicate id '7'" in result.stderr
+    assert "warnings: 2 duplicate ids" in result.stderr
+    assert (out / "d.jsonl").read_bytes() == src.read_bytes()
+
+
+# -- BOM, CRLF, invalid UTF-8 -------------------------------------------------------
+
+
+def test_bom_and_crlf_are_kept_byte_for_byte_in_txt_and_jsonl(tmp_path: Path) -> None:
+    text = story(3).replace("\n", "\r\n")
+    title = text.split("\r\n")[0]
+    other = story(6).replace("\n", "\r\n")
+    other_title = other.split("\r\n")[0]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(("\ufeff" + title + "\r\n\r\n" + text).encode())
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps({"id": 1, "text": story(4)}).encode(),
+        json.dumps({"id": 2, "text": other_title + "\r\n\r\n" + other}, ensure_ascii=True).encode(),
+        b"",
+        json.dumps({"id": 3, "text": story(5)}).encode(),
+    ]
+    (src / "b.jsonl").write_bytes(b"\r\n".join(lines) + b"\r\n")
+    out, report = tmp_path / "out", tmp_path / "r.jsonl"
+    assert_ok(clean(src, "-o", out, "--report", report))
+    assert (out / "a.txt").read_bytes() == ("\ufeff" + text).encode()
+    got = (out / "b.jsonl").read_bytes().split(b"\r\n")
+    assert got[0] == lines[0] and got[2:] == [b"", lines[3], b""]
+    assert json.loads(got[1]) == {"id": 2, "text": other}
+    assert got[1] == json.dumps({"id": 2, "text": other}, ensure_ascii=True).encode()  # same style
+    rest = tmp_path / "rest"
+    restore_tree(str(out), str(report), str(rest))
+    assert tree(rest) == tree(src)
+
+
+def test_invalid_utf8_fails_naming_file_line_and_offset(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"Title\n\nline two\ncaf\xe9\n")
+    result = clean(src, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{src / 'a.txt'}:4: not valid UTF-8 (byte 0xe9 at offset 19)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_keep_to_stdout_passes_bad_lines_through(tmp_path: Path) -> None:
+    good = json.dumps({"id": 1, "text": story(6)}).encode()
+    data = good + b"\n{broken\n" + b'{"id": 2, "text": "caf\xe9"}\n'
+    bad_txt = tmp_path / "bad.txt"
+    bad_txt.write_bytes(b"caf\xe9\x00")
+    result = _runner().invoke(
+        cli, ["clean", "-", str(bad_txt), "-o", "-", "--on-error", "keep"], input=data
+    )
+    assert_ok(result)
+    lines = result.stdout_bytes.split(b"\n")
+    assert lines[1:3] == [b"{broken", b'{"id": 2, "text": "caf\xe9"}']
+    assert json.loads(lines[0])["id"] == 1
+    record = json.loads(lines[3])
+    assert record["id"] == "bad.txt"
+    assert record["text"].encode("utf-8", "surrogateescape") == b"caf\xe9\x00"
+    assert "-:2: invalid JSON" in result.stderr and "-:3: not valid UTF-8" in result.stderr
+
+
+# -- hostile sizes ----------------------------------------------------------------------
+
+
+def _timed(seconds: float, *args: object) -> Result:
+    start = time.monotonic()
+    result = clean(*args)
+    assert_ok(result)
+    took = time.monotonic() - start
+    assert took < seconds, took
+    return result
+
+
+def test_one_line_of_20_megabytes(tmp_path: Path) -> None:
+    words = [f"{_WORDS[i % len(_WORDS)]}{i % 997}" for i in range(2_000_000)]
+    text = " ".join(words)[:20_000_000] + "\n"
+    src, out = tmp_path / "big.txt", tmp_path / "out"
+    src.write_text(text, encoding="utf-8")
+    _timed(30, src, "-o", out)
+    assert (out / "big.txt").read_bytes() == text.encode()
+
+
+def test_200_thousand_tiny_segments(tmp_path: Path) -> None:
+    text = "".join(f"w{i}\n" for i in range(200_000))
+    src, out, report = tmp_path / "many.txt", tmp_path / "out", tmp_path / "r.jsonl"
+    src.write_text(text, encoding="utf-8")
+    _timed(20, src, "-o", out, "--report", report)
+    assert (out / "many.txt").read_text(encoding="utf-8") == text
+
+
+def test_5000_identical_segments(tmp_path: Path) -> None:
+    para = "The same paragraph of news text, repeated again and again by a broken scraper."
+    text = "A title for the page\n\n" + "\n\n".join([para] * 5000) + "\n"
+    src, out, report = tmp_path / "same.txt", tmp_path / "out", tmp_path / "r.jsonl"
+    src.write_text(text, encoding="utf-8")
+    _timed(20, src, "-o", out, "--report", report)
+    assert (out / "same.txt").read_text(encoding="utf-8") == f"A title for the page\n\n{para}\n"
+    assert len(report.read_bytes().splitlines()) == 4999
+    rest = tmp_path / "rest"
+    restore_tree(str(out), str(report), str(rest))
+    assert (rest / "same.txt").read_text(encoding="utf-8") == text
+
+
+def test_empty_folder_is_a_warning_and_an_empty_output(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    result = clean(src, "-o", out, "--report", tmp_path / "r.jsonl")
+    assert_ok(result)
+    assert "warning: no articles found in the inputs" in result.stderr
+    assert "documents: 0 read" in result.stderr
+    assert out.is_dir() and list(out.iterdir()) == []
+    assert (tmp_path / "r.jsonl").read_bytes() == b""
+
+
+def test_whitespace_only_file_is_copied_unchanged(tmp_path: Path) -> None:
+    src, out = tmp_path / "ws.txt", tmp_path / "out"
+    src.write_bytes(b" \n\n\t\r\n" + "\u3000\u200b".encode())
+    assert_ok(clean(src, "-o", out))
+    assert (out / "ws.txt").read_bytes() == src.read_bytes()
+
+
+# -- interruption ------------------------------------------------------------------------
+
+
+def _big_corpus(src: Path) -> None:
+    (src / "a").mkdir(parents=True)
+    for n in range(1500):
+        (src / "a" / f"{n:05d}.txt").write_text(story(n), encoding="utf-8")
+    lines = [json.dumps({"id": n, "text": story(n + 1500)}) for n in range(1500)]
+    (src / "z.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _start(src: Path, out: Path, report: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dedupe",
+            "clean",
+            str(src),
+            "-o",
+            str(out),
+            "--report",
+            str(report),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes], float]:
+    root = tmp_path_factory.mktemp("big")
+    src = root / "in"
+    _big_corpus(src)
+    start = time.monotonic()
+    proc = _start(src, root / "full", root / "full.jsonl")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return src, tree(root / "full"), time.monotonic() - start
+
+
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"]
+)
+def test_interrupted_run_leaves_no_partial_file(
+    tmp_path: Path, big: tuple[Path, dict[str, bytes], float], sig: signal.Signals
+) -> None:
+    src, full, took = big
+    assert took >= 1.0, took  # the run is long enough to be interrupted in the middle
+    out, report = tmp_path / "out", tmp_path / "report.jsonl"
+    proc = _start(src, out, report)
+    deadline = time.monotonic() + 120
+    while not (out / "a").exists() and time.monotonic() < deadline:  # pass 2 has begun
+        time.sleep(0.02)
+    time.sleep(took * 0.15)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    message = err.decode("utf-8", "replace")
+    got = tree(out)
+    final = {rel: data for rel, data in got.items() if not Path(rel).name.startswith(".")}
+    temps = sorted(set(got) - set(final))
+    assert 0 < len(final) < len(full), (len(final), proc.returncode, message)
+    for rel, data in final.items():
+        assert data == full[rel], rel  # every file under its final name is complete
+    assert not report.exists()
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        assert all(t.endswith(".tmp") for t in temps)
+        return
+    assert proc.returncode == 128 + sig, message
+    assert temps == []  # temporary files removed
+    assert "Traceback" not in message
+    assert len(message.strip().splitlines()) == 1, message
+    assert f"interrupted by {sig.name}" in message
