@@ -41,7 +41,7 @@ class CleanerConfig:
     headline_threshold: float = 0.85
 
     # Repeated paragraphs within one article.
-    paragraph_ngram: int = 3  # word n-grams
+    paragraph_ngram: int = 2  # word n-grams (bigrams: one edited word costs little)
     paragraph_threshold: float = 0.8  # Jaccard of word n-gram sets
     paragraph_containment: float = 0.95  # share of a later segment found in an earlier one
     paragraph_min_words: int = 8  # shorter segments repeat only as boilerplate or headline

@@ -1,10 +1,10 @@
 """Rule 2: a segment that repeats an earlier segment of the same article.
 
 Exact repeats (same normalised words) are found by key in the cleaner; near
-repeats here, for a whole batch of articles at once: word 3-gram sets are
+repeats here, for a whole batch of articles at once: word n-gram sets are
 compared exactly, by Jaccard similarity or by containment (a later segment
-lying inside an earlier one, such as a pull quote). Shared 3-grams are grouped
-by sorting, so the cost is linear in the number of 3-grams, not in pairs of
+lying inside an earlier one, such as a pull quote). Shared n-grams are grouped
+by sorting, so the cost is linear in the number of n-grams, not in pairs of
 segments. Segments shorter than ``paragraph_min_words`` are never judged here
 (a label or a button legitimately recurs inside an article).
 """
@@ -17,13 +17,13 @@ from ..config import CleanerConfig
 from ..normalize import Tokens, ngrams
 
 MAX_NEAR_WORDS = 5000  # longer segments repeat only exactly (bounds the pair counting)
-_MAX_GROUP = 32  # a word 3-gram shared by more segments of one article is ignored
+_MAX_GROUP = 32  # an n-gram is compared across at most this many segments of an article
 
 
 def repeated_pairs(
     tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
 ) -> dict[int, list[tuple[int, float]]]:
-    """Pairs (earlier i, later j) of segments of one article whose word 3-gram sets are
+    """Pairs (earlier i, later j) of segments of one article whose word n-gram sets are
     similar (Jaccard) or where j lies inside i (containment), with the score.
 
     """
@@ -31,10 +31,13 @@ def repeated_pairs(
     grams, seg = ngrams(tokens, config.paragraph_ngram, include=eligible)
     if not len(grams):
         return {}
-    size = np.bincount(seg, minlength=len(tokens.counts))  # 3-grams (repeats are rare)
     group = (article_of[seg].astype(np.uint64) << np.uint64(32)) | grams.astype(np.uint64)
     order = np.argsort(group, kind="stable")  # keeps segments in order within a group
     seg, group = seg[order], group[order]
+    # an n-gram counts once per segment: drop repeats (adjacent after the sort)
+    fresh = np.concatenate(([True], (group[1:] != group[:-1]) | (seg[1:] != seg[:-1])))
+    seg, group = seg[fresh], group[fresh]
+    size = np.bincount(seg, minlength=len(tokens.counts))  # distinct n-grams per segment
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
     for d in range(1, _MAX_GROUP):
@@ -54,7 +57,6 @@ def repeated_pairs(
     )
     i = (codes >> np.uint64(32)).astype(np.intp)
     j = (codes & np.uint64(0xFFFFFFFF)).astype(np.intp)
-    inter = np.minimum(inter, np.minimum(size[i], size[j]))
     jac = inter / (size[i] + size[j] - inter)
     inside = inter / size[j]
     hit = (jac >= config.paragraph_threshold) | (inside >= config.paragraph_containment)
