@@ -37,6 +37,7 @@ class Fingerprint:
     norms: list[str]
     keys: np.ndarray  # uint64 per segment
     words: np.ndarray  # word count per segment
+    lettered: np.ndarray  # words holding a letter, per segment
     sizes: np.ndarray  # shingles per segment
     signatures: np.ndarray  # (segments, num_perm) uint32
     repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
@@ -81,6 +82,7 @@ def fingerprint_batch(
                 norms[base:end],
                 keys[base:end],
                 tokens.counts[base:end],
+                tokens.lettered[base:end],
                 sizes[base:end],
                 signatures[base:end],
                 mine,

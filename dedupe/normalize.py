@@ -79,6 +79,8 @@ _WORD_BYTE = np.zeros(256, dtype=bool)
 for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
     _WORD_BYTE[_c] = True
 _WORD_BYTE[0x80:] = True
+_LETTER_BYTE = _WORD_BYTE.copy()
+_LETTER_BYTE[list(b"0123456789_")] = False
 _P = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.array(
@@ -128,6 +130,7 @@ class Tokens:
     hashes: np.ndarray  # uint64, one per word
     owner: np.ndarray  # intp, segment number of each word (non-decreasing)
     counts: np.ndarray  # intp, words per segment
+    lettered: np.ndarray  # intp, words with a letter per segment (figures excluded)
 
 
 def tokenize(normalized: Sequence[str]) -> Tokens:
@@ -137,7 +140,8 @@ def tokenize(normalized: Sequence[str]) -> Tokens:
     count = len(normalized)
     if not len(b):
         empty = np.empty(0, dtype=np.uint64)
-        return Tokens(empty, np.empty(0, np.intp), np.zeros(count, np.intp))
+        none = np.zeros(count, np.intp)
+        return Tokens(empty, np.empty(0, np.intp), none, none)
     word = _WORD_BYTE[b]
     edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).astype(np.int8)))
     starts, ends = edges[0::2], edges[1::2]
@@ -148,7 +152,10 @@ def tokenize(normalized: Sequence[str]) -> Tokens:
     )
     owner = np.cumsum(b == 0)[starts].astype(np.intp)
     counts = np.bincount(owner, minlength=count).astype(np.intp)
-    return Tokens(hashes, owner, counts)
+    letter = np.concatenate(([0], np.cumsum(_LETTER_BYTE[b])))
+    has_letter = (letter[ends] - letter[starts]) > 0
+    lettered = np.bincount(owner, weights=has_letter, minlength=count).astype(np.intp)
+    return Tokens(hashes, owner, counts, lettered)
 
 
 def ngrams(

@@ -68,20 +68,41 @@ def _wrapped_joins(contents: list[str]) -> set[int]:
     }
 
 
-def _table_joins(contents: list[str]) -> set[int]:
-    """Rows of a table (short lines holding figures, with their labels) form one segment.
+def _is_figures(line: str) -> bool:
+    """A short line made largely of figures: ``Shr 1.23 dlrs vs 1.10 dlrs``, ``Pay April 30``."""
+    tokens = line.split()
+    if not tokens or len(line.strip()) > TABLE_MAX_WIDTH:
+        return False
+    numeric = sum(1 for t in tokens if any(ch.isdigit() for ch in t))
+    return numeric >= 0.3 * len(tokens)
 
-    A short line belongs to a table if it holds a digit or the next short line
-    does (a label such as ``Year`` above its figures); two or more such lines in
-    a row are joined.
+
+def _table_joins(contents: list[str]) -> set[int]:
+    """Rows of a table (short lines made largely of figures, with their labels) form one
+    segment.
+
+    A row is a short line of which at least 30% of the words hold digits; a short
+    line just above a row is its label (``Year``, ``Nine mths``). A run of two or
+    more such lines holding at least two rows is joined. A headline or a
+    copyright line with a year in it is not a row.
     """
-    short = [len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
-    digit = [any(ch.isdigit() for ch in c) for c in contents]
-    row = [
-        short[p] and (digit[p] or (p + 1 < len(contents) and short[p + 1] and digit[p + 1]))
-        for p in range(len(contents))
-    ]
-    return {p for p in range(1, len(contents)) if row[p] and row[p - 1]}
+    n = len(contents)
+    figures = [_is_figures(c) for c in contents]
+    short = [0 < len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
+    member = [figures[p] or (short[p] and p + 1 < n and figures[p + 1]) for p in range(n)]
+    joins: set[int] = set()
+    p = 0
+    while p < n:
+        if not member[p]:
+            p += 1
+            continue
+        end = p
+        while end + 1 < n and member[end + 1]:
+            end += 1
+        if end > p and sum(figures[p : end + 1]) >= 2:
+            joins.update(range(p + 1, end + 1))
+        p = end + 1
+    return joins
 
 
 def segment(text: str) -> list[Segment]:

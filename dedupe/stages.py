@@ -124,7 +124,8 @@ def decide(
     )
     indexed: dict[int, int] = {}  # exact key -> first kept segment with it
     kept: set[int] = set()
-    for i, (norm, key, nwords) in enumerate(zip(fp.norms, fp.keys.tolist(), fp.words.tolist())):
+    rows = zip(fp.norms, fp.keys.tolist(), fp.lettered.tolist())
+    for i, (norm, key, nwords) in enumerate(rows):
         if i != title and is_boiler[i]:
             doc, at = boiler[keys[i]]
             removed[i] = ("boilerplate", doc, at, 1.0)

@@ -148,3 +148,18 @@ def test_config_is_validated() -> None:
     with pytest.raises(ConfigError):
         CleanerConfig().replace(no_such_setting=1)
     assert CleanerConfig().replace(seed=7).seed == 7
+
+
+def test_table_row_recurring_inside_article_is_content() -> None:
+    text = (
+        "Shr 1.23 dlrs vs 1.10 dlrs\n"
+        "Net 5.6 mln vs 4.3 mln\n"
+        "Avg shrs 65.6 mln vs 63.9 mln\n"
+        "The company also said its board approved a new buyback plan.\n"
+        "Nine mths\n"
+        "Shr 3.10 dlrs vs 2.90 dlrs\n"
+        "Net 15.2 mln vs 12.1 mln\n"
+        "Avg shrs 65.6 mln vs 63.9 mln\n"
+    )
+    [result] = run([{"id": "x", "text": text}])
+    assert result.text == text

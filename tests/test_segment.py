@@ -96,3 +96,15 @@ def test_splice_then_unsplice_restores(parts: list[str], sep: str, data: st.Data
         if i not in removed:
             assert s.text in cleaned
     assert unsplice(cleaned, [(a, text[a:b]) for a, b in spans.values()]) == text
+
+
+def test_headline_or_copyright_with_a_year_is_not_a_table_row() -> None:
+    text = (
+        "Sign in\n"
+        "Tsunami to cost Sri Lanka $1.3bn\n"
+        "Tsunami to cost Sri Lanka $1.3bn | The Courier\n"
+        "The body paragraph is here, and it ends.\n"
+        "SHARE THIS ARTICLE\n"
+        "© 2019 The Daily Courier. All rights reserved.\n"
+    )
+    assert len(segment(text)) == 6
