@@ -15,6 +15,7 @@ from .config import CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
 from .io import ON_ERROR, Fields, OnError, Problem
 from .io.writers import interrupt_handler
+from .parallel import default_jobs
 from .run import BadInput, clean_paths
 
 T = TypeVar("T")
@@ -63,6 +64,10 @@ def cli() -> None:
     help="JSONL field naming each article's site: boilerplate is then counted per site.",
 )  # fmt: skip
 @click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes (default: all cores). The output is the same for any number.",
+)  # fmt: skip
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the id.")
 @click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
 @click.option(
@@ -90,6 +95,7 @@ def clean(
     document_threshold: float,
     site_field: str | None,
     seed: int,
+    jobs: int | None,
     id_field: str,
     title_field: str,
     text_field: str,
@@ -142,6 +148,7 @@ def clean(
             on_error=cast(OnError, on_error),
             on_problem=on_problem,
             bad=bad,
+            jobs=jobs or default_jobs(),
         )  # fmt: skip
     )
     if not quiet:

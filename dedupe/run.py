@@ -49,6 +49,7 @@ def clean_paths(
     on_error: OnError = "fail",
     on_problem: Callable[[Problem], None] | None = None,
     bad: BadInput | None = None,
+    jobs: int = 1,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
@@ -77,7 +78,7 @@ def clean_paths(
 
     for folder, error in unreadable:
         found(Problem(folder, None, error.reason))
-    cleaner = Cleaner(config)
+    cleaner = Cleaner(config, jobs=jobs)
     corpus = Corpus(files, fields, on_error, found)
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields) if report is not None else None

@@ -283,9 +283,10 @@ def test_interrupted_run_leaves_no_partial_file(
     out, report = tmp_path / "out", tmp_path / "report.jsonl"
     proc = _start(src, out, report)
     deadline = time.monotonic() + 120
-    while not (out / "a").exists() and time.monotonic() < deadline:  # pass 2 has begun
-        time.sleep(0.02)
-    time.sleep(took * 0.15)
+    while time.monotonic() < deadline:  # pass 2 has begun writing
+        if (out / "a").exists() and sum(1 for _ in (out / "a").iterdir()) >= 20:
+            break
+        time.sleep(0.005)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     message = err.decode("utf-8", "replace")
