@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from click.testing import CliRunner
 
 from dedupe import Cleaner, CleanerConfig
+from dedupe.cli import cli
 from dedupe.index import Bodies, DuplicateIndex
 
 from .data import bbc_articles
@@ -87,3 +90,21 @@ def test_index_memory_per_article_under_1kb() -> None:
         )
     assert len(index) == n
     assert index.nbytes() / n < 1024 * 1.3  # capacity grows by a quarter at a time
+
+
+def test_cli_output_identical_for_jobs_1_and_2(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for record in _corpus():
+        (src / f"{record['id']}.txt").write_text(record["text"], encoding="utf-8")
+    trees = []
+    for jobs in ("1", "2"):
+        out, report = tmp_path / f"out{jobs}", tmp_path / f"report{jobs}.jsonl"
+        result = CliRunner().invoke(
+            cli, ["clean", str(src), "-o", str(out), "--report", str(report), "--jobs", jobs]
+        )
+        assert result.exit_code == 0, result.output
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")}
+        trees.append((files, report.read_bytes()))
+    assert trees[0] == trees[1]
+    assert len(trees[0][0]) < len(_corpus())  # copies were dropped
