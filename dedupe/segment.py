@@ -31,8 +31,12 @@ WRAP_MIN_WIDTH = 40
 TABLE_MAX_WIDTH = 60  # longest line that can be a table row
 
 
+_TEXT = re.compile(r"[^\s" + _INVISIBLE + r"]")  # a character that is not blank
+
+
 def _is_blank(line: str) -> bool:
-    return not line.strip().strip(_INVISIBLE).strip()
+    """Only whitespace and invisible characters."""
+    return _TEXT.search(line) is None
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
@@ -107,7 +111,7 @@ def _table_joins(contents: list[str]) -> set[int]:
 
 def segment(text: str) -> list[Segment]:
     """The segments of ``text`` in order, with character offsets."""
-    lines = [ln for ln in _lines(text)]
+    lines = _lines(text)
     blank = [_is_blank(c) for _, _, c in lines]
     text_rows = [i for i, b in enumerate(blank) if not b]
     if not text_rows:
