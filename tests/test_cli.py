@@ -496,7 +496,7 @@ OPTIONS = [
     "--output", "-o", "--report", "--dry-run", "--keep", "--force", "--id-field",
     "--title-field", "--text-field", "--no-boilerplate", "--no-headlines", "--no-paragraphs",
     "--no-documents", "--min-docs", "--paragraph-threshold", "--document-threshold", "--seed",
-    "--quiet",
+    "--quiet", "--jobs", "--on-error", "--site-field",
 ]  # fmt: skip
 
 
