@@ -179,6 +179,19 @@ class Corpus:
         except (EOFError, zlib.error) as exc:
             raise InputError(f"corrupt gzip data ({exc})", f.path) from None
 
+    def lines(self, f: InputFile) -> Iterator[tuple[int, bytes]]:
+        """`pieces` of the file's content. A plain file is streamed, so a large JSONL
+        file is never held in memory whole; a ``.gz`` file is decompressed whole first,
+        so that a corrupt one is found before any of its records is used."""
+        if f.path == STDIN or f.gzip:
+            yield from pieces(self.data(f))
+            return
+        try:
+            with open(f.path, "rb") as fh:
+                yield from enumerate(fh, start=1)
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), f.path) from None
+
     # -- formats ------------------------------------------------------------
 
     def _read_text(self, f: InputFile) -> Iterator[Article]:
@@ -197,21 +210,21 @@ class Corpus:
         yield Article(id=f.rel, text=text, source=Source(f.path))
 
     def _read_jsonl(self, f: InputFile) -> Iterator[Article]:
-        try:
-            data = self.data(f)
-            if not data.strip():
-                raise InputError("empty file", f.path)
-        except InputError as exc:
-            self._bad(f, exc, True)
-            return
         names = self.fields
-        for number, raw in pieces(data):
-            if not raw.strip():
-                continue
-            try:
-                yield parse_line(raw, names, Source(f.path, number))
-            except InputError as exc:
-                self._bad(f, exc, False)
+        seen = False
+        try:
+            for number, raw in self.lines(f):
+                if not raw.strip():
+                    continue
+                seen = True
+                try:
+                    yield parse_line(raw, names, Source(f.path, number))
+                except InputError as exc:
+                    self._bad(f, exc, False)
+            if not seen:
+                raise InputError("empty file", f.path)
+        except InputError as exc:  # unreadable, corrupt or empty as a whole
+            self._bad(f, exc, True)
 
 
 def parse_line(raw: bytes, names: Fields, source: Source) -> Article:

@@ -231,7 +231,7 @@ class OutputWriter:
             with no_interrupts():
                 self._atomic = _AtomicFile(Path(self.output) / f.rel, compress=f.gzip)
         self._changed = False
-        self._lines = pieces(self.corpus.data(f))
+        self._lines = self.corpus.lines(f)
 
     def _finish(self) -> None:
         f = self._current
