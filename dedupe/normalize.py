@@ -98,7 +98,8 @@ _MIX = np.array(
 )
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: a fast avalanching bijection on uint64 arrays."""
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
@@ -147,7 +148,7 @@ def tokenize(normalized: Sequence[str]) -> Tokens:
     starts, ends = edges[0::2], edges[1::2]
     up, down = _pow_tables(len(b) + 1)
     prefix = np.concatenate(([np.uint64(0)], np.cumsum(b.astype(np.uint64) * up[: len(b)])))
-    hashes = _fmix64(
+    hashes = fmix64(
         (prefix[ends] - prefix[starts]) * down[starts] + (ends - starts).astype(np.uint64)
     )
     owner = np.cumsum(b == 0)[starts].astype(np.intp)
@@ -208,7 +209,7 @@ def segment_keys(tokens: Tokens, normalized: Sequence[str]) -> np.ndarray:
         position = np.arange(len(tokens.hashes), dtype=np.uint64) - starts[tokens.owner].astype(
             np.uint64
         )
-        mixed = _fmix64(tokens.hashes + position * np.uint64(0x9E3779B97F4A7C15))
+        mixed = fmix64(tokens.hashes + position * np.uint64(0x9E3779B97F4A7C15))
         has = counts > 0
         keys[has] = np.add.reduceat(mixed, starts[has]) + counts[has].astype(np.uint64)
     for i in np.flatnonzero(counts == 0).tolist():  # no words: the text itself ("***")

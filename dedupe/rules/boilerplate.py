@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
+from ..normalize import fmix64
+
 
 def site_hash(site: str) -> int:
     """A 64-bit salt for a site name (0 when sites are not known)."""
@@ -29,12 +31,7 @@ def site_hash(site: str) -> int:
 
 def site_keys(keys: np.ndarray, salt: int) -> np.ndarray:
     """Segment keys made specific to one site."""
-    if not salt:
-        return keys
-    h = keys ^ np.uint64(salt)
-    h = (h ^ (h >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
-    out: np.ndarray = h ^ (h >> np.uint64(33))
-    return out
+    return keys if not salt else fmix64(keys ^ np.uint64(salt))
 
 
 class BoilerplateCounter:
