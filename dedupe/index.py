@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .minhash import containment, similarity
+
 MAX_BUCKET = 64  # candidates taken from one key: bounds the work on giant buckets
 MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 
@@ -191,11 +193,10 @@ class DuplicateIndex:
                 bodies.sizes[local],
                 bodies.words[local],
             )
-        jac = (bodies.signatures[row] == sig_b).mean(axis=1)
+        jac = similarity(bodies.signatures[row], sig_b)
         size_a, words_a = bodies.sizes[row], bodies.words[row]
-        inter = jac * (size_a + size_b) / (1.0 + jac)
+        inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
         with np.errstate(divide="ignore", invalid="ignore"):
-            inside = np.maximum(inter / size_a, inter / size_b)
             shared = np.maximum(found / words_a, found / words_b)
         inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
         return np.where(jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0))

@@ -62,14 +62,17 @@ class Hasher:
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=SCHEME)
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    return float(np.count_nonzero(a == b)) / len(a)
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of signatures, row by row (the last axis)."""
+    out: np.ndarray = (a == b).mean(axis=-1)
+    return out
 
 
-def containment(jaccard: float, size_a: int, size_b: int) -> float:
-    """Estimated share of set A inside set B, from their Jaccard and sizes."""
-    if size_a == 0:
-        return 0.0
+def containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """Estimated share of set A inside set B, from their Jaccard similarity and sizes
+    (0 where A is empty)."""
     inter = jaccard * (size_a + size_b) / (1.0 + jaccard)
-    return min(1.0, inter / size_a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(size_a > 0, inter / np.maximum(size_a, 1), 0.0)
+    out: np.ndarray = np.minimum(share, 1.0)
+    return out

@@ -24,10 +24,11 @@ def test_lean_minhash_works_in_datasketch_lsh() -> None:
     lsh = MinHashLSH(num_perm=128, params=(42, 3))
     lsh.insert("a", hasher.lean(hasher.signature(a)))
     assert lsh.query(hasher.lean(hasher.signature(b))) == ["a"]
-    assert abs(similarity(hasher.signature(a), hasher.signature(b)) - 450 / 550) < 0.1
+    assert abs(float(similarity(hasher.signature(a), hasher.signature(b))) - 450 / 550) < 0.1
 
 
 def test_containment_estimate() -> None:
-    assert containment(1.0, 100, 100) == 1.0
-    assert abs(containment(0.25, 100, 400) - 1.0) < 1e-9
-    assert containment(0.0, 100, 400) == 0.0
+    got = containment(np.array([1.0, 0.25, 0.0, 0.5]), np.array([100, 100, 100, 0]), 400)
+    assert got[0] == 1.0  # contained
+    assert abs(got[1] - 1.0) < 1e-9  # 100 of 100 inside 400: J = 0.25
+    assert got[2] == 0.0 and got[3] == 0.0  # disjoint; empty A

@@ -1,1 +1,4 @@
-"""One module per removal rule: headline, paragraph, boilerplate, document."""
+"""The removal rules judged per article: headline, paragraph and boilerplate.
+
+The fourth rule, near-duplicate articles, is corpus-wide: see `dedupe.index`.
+"""
