@@ -112,7 +112,7 @@ class Cleaner:
             sizes = [len(s.keys) for s in surveyed]
             counter.add_many(
                 _concat([s.keys for s in surveyed], np.uint64),
-                np.repeat(np.frombuffer(story_of, dtype=np.int64)[ordinal:], sizes),
+                np.repeat(np.array(story_of[ordinal:], dtype=np.int64), sizes),
                 np.repeat(np.arange(ordinal, ordinal + len(surveyed)), sizes),
                 _concat([np.arange(n) for n in sizes], np.int64),
                 np.repeat([sites.setdefault(s.site, len(sites)) for s in surveyed], sizes),
