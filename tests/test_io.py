@@ -10,22 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from dedupe.cli import cli
+from .test_cli import clean
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "shi", "po", "ve", "da", "gu", "fe", "zo", "bi"]
-
-
-def _runner() -> CliRunner:
-    try:  # click < 8.2 mixes stderr into stdout unless told otherwise
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
-
-
-def clean(*args: object, stdin: bytes | str | None = None) -> Result:
-    return _runner().invoke(cli, ["clean", *map(str, args)], input=stdin)
 
 
 def words(seed: int, n: int) -> list[str]:
