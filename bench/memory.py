@@ -42,6 +42,8 @@ if tool == "dedupe":
         index.process(Bodies(
             ids=np.arange(lo, lo + m), signatures=sigs, sizes=np.full(m, 300),
             words=np.full(m, 300), eligible=np.ones(m, dtype=bool),
+            exact=rng.integers(1, 2**63, size=m, dtype=np.uint64),
+            figures=np.zeros(m, dtype=np.uint64),
             anchor_keys=rng.integers(0, 2**63, size=8 * m, dtype=np.uint64),
             anchor_words=np.full(8 * m, 30), anchor_owner=np.repeat(np.arange(m), 8)))
     extra = {"index_nbytes": index.nbytes()}

@@ -25,15 +25,17 @@ import numpy as np
 
 from .config import CleanerConfig
 from .index import Bodies, DuplicateIndex, Match
+from .normalize import fmix64
 from .parallel import map_batches
-from .records import Article, Removal, Result
+from .records import Article, Removal, Result, Source, Title
 from .report import Summary
-from .rules.boilerplate import BoilerplateCounter
+from .rules.boilerplate import BoilerplateCounter, site_hash
 from .segment import cut_spans, splice
-from .stages import Body, Boilerplate, Verdict, decide_batch, survey_batch
+from .stages import Survey, Tables, Verdict, decide_batch, survey_batch
 
 RecordLike = Article | Mapping[str, Any]
 BATCH_SIZE = 256
+NO_TABLES = Tables({}, {}, False)
 
 
 class Cleaner:
@@ -48,6 +50,7 @@ class Cleaner:
         self.batch_size = max(1, batch_size)
         self.jobs = max(1, jobs)
         self.summary = Summary()
+        self._names = Names()
 
     # -- public API -------------------------------------------------------
 
@@ -80,139 +83,227 @@ class Cleaner:
             c.num_perm, c.lsh_bands, c.lsh_rows, threshold, c.document_containment
         )
 
-    def _bodies(self, bodies: list[Body], first: int) -> Bodies:
+    def _survey(self, records: Iterable[RecordLike]) -> Tables:
+        """Pass 1: story numbers and boilerplate counts; the boilerplate tables."""
         c = self.config
-        return Bodies(
-            ids=np.arange(first, first + len(bodies), dtype=np.int64),
-            signatures=_stack([b.signature for b in bodies], c.num_perm),
-            sizes=np.array([b.size for b in bodies], dtype=np.int64),
-            words=np.array([b.words for b in bodies], dtype=np.int64),
-            eligible=np.array([b.words >= c.document_min_words for b in bodies], dtype=bool),
-            anchor_keys=_concat([b.anchor_keys for b in bodies], np.uint64),
-            anchor_words=_concat([b.anchor_words for b in bodies], np.int64),
-            anchor_owner=np.repeat(np.arange(len(bodies)), [len(b.anchor_keys) for b in bodies]),
-        )
-
-    def _survey(self, records: Iterable[RecordLike]) -> Boilerplate:
-        """Pass 1: story numbers and boilerplate counts; the boilerplate table."""
-        c = self.config
+        names = self._names = Names()
         if not c.boilerplate:  # still read everything: bad input fails before any output
-            for _ in self._batches(records):
-                pass
-            return {}
-        counter = BoilerplateCounter(c.boilerplate_min_docs, c.boilerplate_min_share)
+            for batch in self._batches(records):
+                for article in batch:
+                    names.append(article.id, article.source)
+            return NO_TABLES
+        by_site = BoilerplateCounter(c.boilerplate_min_docs, c.boilerplate_min_share)
+        across = BoilerplateCounter(c.boilerplate_min_docs, c.boilerplate_min_share, False)
         stories = self._index(c.story_threshold)
         story_of = array.array("q")  # story number of each article
         sites: dict[str, int] = {"": 0}
         ordinal = 0
-        for _, surveyed in map_batches(survey_batch, self._batches(records), c, (), self.jobs):
-            matches = stories.process(self._bodies([s.body for s in surveyed], ordinal))
-            for k, match in enumerate(matches):
+        for batch, survey in map_batches(survey_batch, self._batches(records), c, (), self.jobs):
+            for article in batch:
+                names.append(article.id, article.source)
+            bodies = survey.bodies
+            bodies.ids = bodies.ids + ordinal
+            for k, match in enumerate(stories.process(bodies)):
                 story_of.append(story_of[match.key] if match is not None else ordinal + k)
-            sizes = [len(s.keys) for s in surveyed]
-            counter.add_many(
-                _concat([s.keys for s in surveyed], np.uint64),
-                np.repeat(np.array(story_of[ordinal:], dtype=np.int64), sizes),
-                np.repeat(np.arange(ordinal, ordinal + len(surveyed)), sizes),
-                _concat([np.arange(n) for n in sizes], np.int64),
-                np.repeat([sites.setdefault(s.site, len(sites)) for s in surveyed], sizes),
-            )
-            ordinal += len(surveyed)
-        counter.finish()
-        return counter.table()
+            _count(survey, by_site, across, story_of, sites, ordinal)
+            ordinal += len(batch)
+        by_site.finish()
+        across.finish()
+        return Tables(by_site.table(), across.table(), len(sites) > 1)
 
     def _verdicts(
-        self, records: Iterable[RecordLike], boiler: Boilerplate
-    ) -> Iterator[tuple[list[Article], list[Verdict]]]:
+        self, records: Iterable[RecordLike], tables: Tables
+    ) -> Iterator[tuple[list[Article], tuple[list[Verdict], Bodies]]]:
         batches = self._batches(records)
-        return map_batches(decide_batch, batches, self.config, (boiler,), self.jobs)
+        return map_batches(decide_batch, batches, self.config, (tables,), self.jobs)
 
     def _choose_longest(
-        self, records: Iterable[RecordLike], boiler: Boilerplate
-    ) -> dict[int, tuple[float, str]]:
-        """For ``keep="longest"``: which articles to drop (ordinal -> (score, kept id))."""
+        self, records: Iterable[RecordLike], tables: Tables
+    ) -> dict[int, tuple[Match, Article | None]]:
+        """For ``keep="longest"``: which articles to drop (ordinal -> match)."""
         lengths: list[int] = []
-        names: list[str] = []
-        bodies: list[Body] = []
-        for batch, verdicts in self._verdicts(records, boiler):
+        parts: list[Bodies] = []
+        for batch, (verdicts, bodies) in self._verdicts(records, tables):
             for article, v in zip(batch, verdicts):
                 spans = cut_spans(v.starts, v.ends, v.removed).values()
                 lengths.append(len(article.text) - sum(e - s for s, e in spans))
-                names.append(article.id)
-                bodies.append(v.body)
+            parts.append(bodies)
         order = sorted(range(len(lengths)), key=lambda k: (-lengths[k], k))
+        everything = _concat_bodies(parts)
         index = self._index(self.config.document_threshold)
-        drops: dict[int, tuple[float, str]] = {}
+        drops: dict[int, tuple[Match, Article | None]] = {}
         for lo in range(0, len(order), self.batch_size):
-            part = order[lo : lo + self.batch_size]
-            chunk = self._bodies([bodies[k] for k in part], 0)
-            chunk.ids = np.array(part, dtype=np.int64)
-            for k, match in zip(part, index.process(chunk)):
+            part = np.array(order[lo : lo + self.batch_size], dtype=np.int64)
+            chunk = _take(everything, part)
+            for k, match in zip(part.tolist(), index.process(chunk)):
                 if match is not None:
-                    drops[k] = (match.similarity, names[match.key])
+                    drops[k] = (match, None)
         return drops
 
     def _emit(
         self,
         records: Iterable[RecordLike],
-        boiler: Boilerplate,
-        drops: dict[int, tuple[float, str]] | None,
+        tables: Tables,
+        drops: dict[int, tuple[Match, Article | None]] | None,
     ) -> Iterator[Result]:
         """Pass 2 (or 3): decide and yield each article's result."""
         c = self.config
         index = self._index(c.document_threshold) if c.documents and drops is None else None
-        wanted = {doc for doc, _ in boiler.values()}
-        names: dict[int, str] = {}  # ids of kept articles and of first boilerplate occurrences
+        names = self._names
         ordinal = 0
-        for batch, verdicts in self._verdicts(records, boiler):
-            for k, article in enumerate(batch):
-                if ordinal + k in wanted:
-                    names[ordinal + k] = article.id
+        for batch, (verdicts, bodies) in self._verdicts(records, tables):
             matches: list[Match | None] = [None] * len(batch)
             if index is not None:
-
-                def remember(row: int, base: int = ordinal, part: list[Article] = batch) -> None:
-                    names[base + row] = part[row].id
-
-                bodies = self._bodies([v.body for v in verdicts], ordinal)
-                matches = index.process(bodies, on_keep=remember)
+                bodies.ids = bodies.ids + ordinal
+                matches = index.process(bodies)
             for k, (article, verdict) in enumerate(zip(batch, verdicts)):
-                dropped: tuple[float, str] | None = None
+                match: Match | None = None
                 if drops is not None:
                     dropped = drops.get(ordinal + k)
-                elif (match := matches[k]) is not None:
-                    dropped = (match.similarity, names[match.key])
-                result = _result(article, verdict, dropped, names)
+                    match = dropped[0] if dropped is not None else None
+                else:
+                    match = matches[k]
+                result = _result(article, ordinal + k, verdict, match, names)
                 self.summary.add(result, len(verdict.starts))
                 yield result
             ordinal += len(batch)
 
 
+class Names:
+    """The id and source of every article of a run, by ordinal, compactly (about 30
+    bytes per article), so report rows can name articles seen before or after."""
+
+    def __init__(self) -> None:
+        self._ids = bytearray()
+        self._ends = array.array("q")
+        self._paths: dict[str, int] = {}
+        self._path_list: list[str | None] = [None]
+        self._file = array.array("l")
+        self._line = array.array("q")
+
+    def append(self, ident: str, source: Source | None) -> None:
+        self._ids += ident.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._ids))
+        file = 0
+        if source is not None:
+            file = self._paths.setdefault(source.path, len(self._path_list))
+            if file == len(self._path_list):
+                self._path_list.append(source.path)
+        self._file.append(file)
+        self._line.append(-1 if source is None or source.line is None else source.line)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, ordinal: int) -> tuple[str, Source | None]:
+        start = self._ends[ordinal - 1] if ordinal else 0
+        ident = self._ids[start : self._ends[ordinal]].decode("utf-8", "surrogatepass")
+        path = self._path_list[self._file[ordinal]]
+        if path is None:
+            return ident, None
+        line = self._line[ordinal]
+        return ident, Source(path, None if line < 0 else line)
+
+
+def _count(
+    survey: Survey,
+    by_site: BoilerplateCounter,
+    across: BoilerplateCounter,
+    story_of: array.array[int],
+    sites: dict[str, int],
+    ordinal: int,
+) -> None:
+    """Add a surveyed batch's segment keys (and line shapes) to the boilerplate counts."""
+    site_ids = np.array([sites.setdefault(s, len(sites)) for s in survey.sites], dtype=np.int64)
+    salts = np.array([site_hash(s) for s in survey.sites], dtype=np.uint64)
+    docs = ordinal + survey.article
+    story = np.array(story_of[ordinal:], dtype=np.int64)[survey.article]
+    site = site_ids[survey.article]
+    salt = salts[survey.article]
+    known = salt != 0
+    for keys in (survey.keys, survey.shapes):
+        has = keys != 0
+        salted = np.where(known, fmix64(keys ^ salt), keys)
+        by_site.add_many(salted[has], story[has], docs[has], survey.index[has], site[has])
+        both = has & known
+        if both.any():
+            across.add_many(keys[both], story[both], docs[both], survey.index[both], site[both])
+
+
+def _concat_bodies(parts: list[Bodies]) -> Bodies:
+    fields = Bodies.__dataclass_fields__
+    joined: dict[str, np.ndarray] = {}
+    offset = np.cumsum([0] + [len(p.ids) for p in parts])
+    for name in fields:
+        arrays = [getattr(p, name) for p in parts]
+        if name == "anchor_owner":
+            arrays = [a + o for a, o in zip(arrays, offset)]
+        if name == "ids":
+            arrays = [np.arange(o, o + len(a), dtype=np.int64) for a, o in zip(arrays, offset)]
+        joined[name] = np.concatenate(arrays) if arrays else np.empty(0)
+    return Bodies(**joined)
+
+
+def _take(bodies: Bodies, rows: np.ndarray) -> Bodies:
+    """The bodies at ``rows`` (ids kept), in that order."""
+    position = np.full(len(bodies.ids), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    mine = position[bodies.anchor_owner] >= 0
+    order = np.argsort(position[bodies.anchor_owner][mine], kind="stable")
+    return Bodies(
+        ids=bodies.ids[rows],
+        signatures=bodies.signatures[rows],
+        sizes=bodies.sizes[rows],
+        words=bodies.words[rows],
+        eligible=bodies.eligible[rows],
+        exact=bodies.exact[rows],
+        figures=bodies.figures[rows],
+        anchor_keys=bodies.anchor_keys[mine][order],
+        anchor_words=bodies.anchor_words[mine][order],
+        anchor_owner=position[bodies.anchor_owner][mine][order],
+    )
+
+
 def _result(
     article: Article,
+    ordinal: int,
     verdict: Verdict,
-    dropped: tuple[float, str] | None,
-    names: dict[int, str],
+    match: Match | None,
+    names: Names,
 ) -> Result:
     text = article.text
-    if dropped is not None:
-        score, other = dropped
+    title = _title(article, verdict)
+    if match is not None:
+        other, source = names[match.key]
+        details: dict[str, Any] = {
+            "matched_file": source.path if source is not None else None,
+            "matched_line": source.line if source is not None else None,
+            "containment": round(match.containment, 4),
+            "exact": match.exact,
+        }
         row = Removal(
             doc=article.id, rule="document", segment=None, start=0, end=len(text), text=text,
             cut_start=0, cut_end=len(text), cut_text=text, matched_doc=other,
-            matched_segment=None, similarity=score,
+            matched_segment=None, similarity=match.similarity, details=details,
         )  # fmt: skip
-        return Result(article, "", [row], dropped=True)
+        return Result(article, "", [row], dropped=True, title=title)
     spans = cut_spans(verdict.starts, verdict.ends, verdict.removed)
     removals = []
-    for i in sorted(verdict.removed):
-        rule, doc, at, score = verdict.removed[i]
+    for i, why in verdict.removed.items():
         start, end = verdict.starts[i], verdict.ends[i]
         cut_start, cut_end = spans[i]
+        matched_doc: str | None = article.id
+        details = why.details
+        if why.rule == "boilerplate":
+            first, second = details["first_doc"], details["second_doc"]
+            other_doc = second if first == ordinal else first
+            matched_doc = names[other_doc][0] if other_doc >= 0 else None
+            details = {k: v for k, v in details.items() if k not in ("first_doc", "second_doc")}
+            details["first_doc"] = names[first][0]
         removals.append(
             Removal(
                 doc=article.id,
-                rule=rule,
+                rule=why.rule,
                 segment=i,
                 start=start,
                 end=end,
@@ -220,19 +311,20 @@ def _result(
                 cut_start=cut_start,
                 cut_end=cut_end,
                 cut_text=text[cut_start:cut_end],
-                matched_doc=article.id if doc is None else names.get(doc, str(doc)),
-                matched_segment=at,
-                similarity=score,
+                matched_doc=matched_doc,
+                matched_segment=why.segment,
+                similarity=why.score,
+                details=details,
             )  # fmt: skip
         )
-    return Result(article, splice(text, spans.values()), removals)
+    return Result(article, splice(text, spans.values()), removals, title=title)
 
 
-def _stack(signatures: list[np.ndarray], num_perm: int) -> np.ndarray:
-    if not signatures:
-        return np.empty((0, num_perm), dtype=np.uint32)
-    return np.stack(signatures)
-
-
-def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+def _title(article: Article, verdict: Verdict) -> Title | None:
+    if verdict.title_field:
+        return Title("field", text=article.title)
+    if verdict.title is None:
+        return None
+    i = verdict.title
+    start, end = verdict.starts[i], verdict.ends[i]
+    return Title("text", i, start, end, article.text[start:end])

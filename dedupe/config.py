@@ -48,9 +48,14 @@ class CleanerConfig:
 
     # Boilerplate across the corpus.
     boilerplate_min_docs: int = 5  # distinct stories a segment must recur in ...
-    boilerplate_min_share: float = 0.01  # ... and this share of all stories
+    boilerplate_min_share: float = 0.0  # ... and, if set, this share of its site's stories
+    prose_min_share: float = 0.01  # a line that reads as article text needs this share too
     site_field: str | None = None  # record field naming the site: count boilerplate per site
+    url_field: str | None = "url"  # else the host of this field's URL names the site
     story_threshold: float = 0.5  # raw articles this similar count as one story
+
+    # Layout: a string joining paragraphs on one line (" ### "); found when unset.
+    paragraph_separator: str | None = None
 
     # Near-duplicate articles.
     document_threshold: float = 0.5  # estimated Jaccard of cleaned bodies
@@ -70,13 +75,19 @@ class CleanerConfig:
             "paragraph_threshold",
             "paragraph_containment",
             "story_threshold",
-            "boilerplate_min_share",
             "document_threshold",
             "document_containment",
         ):
             value = getattr(self, name)
             _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value!r}")
+        for name in ("boilerplate_min_share", "prose_min_share"):
+            value = getattr(self, name)
+            _check(0.0 <= value <= 1.0, f"{name} must be in [0, 1], got {value!r}")
         _check(self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2")
+        _check(
+            self.paragraph_separator is None or bool(self.paragraph_separator.strip()),
+            "paragraph_separator must hold a visible character",
+        )
         for name in ("paragraph_min_words", "document_min_words"):
             _check(getattr(self, name) >= 1, f"{name} must be at least 1")
         _check(self.lsh_bands >= 1 and self.lsh_rows >= 1, "lsh_bands and lsh_rows must be >= 1")

@@ -1,16 +1,26 @@
-"""Fingerprint a batch of articles at once: segments, keys, shingles, MinHash signatures.
+"""Fingerprint a batch of articles at once: segments, keys, word hashes, body signatures.
 
 Everything that does not depend on the rest of the corpus is computed here, in
 bulk: the segments of every article of a batch are normalised as one string,
-tokenised and hashed as one byte array with numpy, and their MinHash
-signatures computed with one numpy operation per block of shingles. Python
-does a constant amount of work per segment; nothing is done per word or per
-shingle in Python. A fingerprint is a pure function of the article and the
+tokenised and hashed as one byte array with numpy, and the MinHash signatures
+of their bodies computed with one numpy operation per block of shingles.
+Python does a constant amount of work per segment; nothing is done per word or
+per shingle in Python. A fingerprint is a pure function of the article and the
 config, so batches can be computed in any process, in any order.
 
 Words are maximal runs of ASCII letters, digits and ``_`` and of non-ASCII
 characters in the normalised text (normalisation has already turned quotes,
 dashes and spaces into ASCII).
+
+Each segment gets up to two keys for counting boilerplate:
+
+* its *key*: the hash of its words in order (any case, punctuation ignored),
+  or, for a short segment (``EXACT_MAX_WORDS`` words or fewer), the hash of
+  its text compared exactly (case and punctuation kept), so that ``CONTACT:``
+  in a press release is not the ``Contact`` link of a menu;
+* its *shape* (stand-alone date, time and counter lines only): the key of its
+  words with figures, month and weekday names masked, so that
+  ``Updated 3 hours ago`` and ``Updated 5 hours ago`` count as one line.
 """
 
 from __future__ import annotations
@@ -21,72 +31,108 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import CleanerConfig
+from .index import Bodies
 from .minhash import Hasher
-from .normalize import SEP, ngrams, normalize_many, segment_keys, tokenize
+from .normalize import (
+    SEP,
+    Tokens,
+    exact_key,
+    ngrams,
+    normalize_many,
+    segment_keys,
+    sequence_digest,
+    shape_key,
+    tokenize,
+)
 from .records import Article, Segment
 from .rules.paragraph import repeated_pairs
+from .rules.title import is_date_line
 from .segment import segment
+
+EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
+SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
+ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
+FIGURES_SHARE = 0.3  # a body with this share of words holding digits is mostly figures
+_STANDALONE = frozenset({"line", "paragraph", "piece", "sentence"})
 
 
 @dataclass
-class Fingerprint:
-    """One article's segments and everything the rules compare about them."""
+class Batch:
+    """The fingerprints of a batch of articles; segments are numbered across the batch."""
 
-    article: Article
-    segments: list[Segment]
-    norms: list[str]
-    keys: np.ndarray  # uint64 per segment
-    words: np.ndarray  # word count per segment
-    lettered: np.ndarray  # words holding a letter, per segment
-    sizes: np.ndarray  # shingles per segment
-    signatures: np.ndarray  # (segments, num_perm) uint32
+    articles: Sequence[Article]
+    segments: list[list[Segment]]
+    norms: list[str]  # normalised text of each segment
+    tokens: Tokens  # words of all segments
+    keys: np.ndarray  # uint64 per segment (words key, or exact key of a short segment)
+    shapes: np.ndarray  # uint64 per segment: shape key of a date/time/counter line, else 0
+    first: np.ndarray  # intp, index of each article's first segment (and the total at the end)
     repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
 
-    def body(self, keep: list[int]) -> tuple[np.ndarray, int, int]:
-        """(signature, shingles, words) of the given segments together."""
-        if not keep:
-            return np.full(self.signatures.shape[1], 0xFFFFFFFF, np.uint32), 0, 0
-        sig: np.ndarray = self.signatures[keep].min(axis=0)
-        return sig, int(self.sizes[keep].sum()), int(self.words[keep].sum())
+    def span(self, k: int) -> range:
+        """The segment numbers of article ``k``."""
+        return range(int(self.first[k]), int(self.first[k + 1]))
 
 
 def fingerprint_batch(
-    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher, repeats: bool = True
-) -> list[Fingerprint]:
+    articles: Sequence[Article],
+    config: CleanerConfig,
+    repeats: bool = True,
+    separator: str | None = None,
+) -> Batch:
     """Fingerprints of a batch of articles (any batch size gives the same fingerprints).
     ``repeats=False`` skips looking for repeated paragraphs (the survey does not need them)."""
-    segs = [segment(a.text) for a in articles]
-    flat = [s.text.replace(SEP, " ") for ss in segs for s in ss]
-    norms = normalize_many(flat) if flat else []
+    segs = [segment(a.text, separator) for a in articles]
+    flat_segs = [s for ss in segs for s in ss]
+    norms = normalize_many([s.text.replace(SEP, " ") for s in flat_segs]) if flat_segs else []
     tokens = tokenize(norms)
     keys = segment_keys(tokens, norms)
-    total = len(norms)
-    shingles, owner = ngrams(tokens, config.shingle_size)
-    sizes = np.bincount(owner, minlength=total)  # shingles (repeats within one are rare)
-    signatures = hasher.signatures(shingles, owner, total)
-    article_of = np.repeat(np.arange(len(articles), dtype=np.intp), [len(ss) for ss in segs])
-    pairs = repeated_pairs(tokens, article_of, config) if config.paragraphs and repeats else {}
-    out = []
-    base = 0
-    for article, ss in zip(articles, segs):
-        end = base + len(ss)
-        mine = {
-            j - base: [(i - base, score) for i, score in pairs[j]]
-            for j in range(base, end)
-            if j in pairs
-        }
-        out.append(
-            Fingerprint(
-                article,
-                ss,
-                norms[base:end],
-                keys[base:end],
-                tokens.counts[base:end],
-                tokens.lettered[base:end],
-                sizes[base:end],
-                signatures[base:end],
-                mine,
-            )
-        )
-        base = end
-    return out
+    counts = tokens.counts
+    shapes = np.zeros(len(norms), dtype=np.uint64)
+    for i in np.flatnonzero(counts <= SHAPE_MAX_WORDS).tolist():
+        seg = flat_segs[i]
+        if counts[i] <= EXACT_MAX_WORDS:
+            keys[i] = exact_key(seg.text)
+        if seg.kind in _STANDALONE and "\n" not in seg.text and is_date_line(norms[i]):
+            shapes[i] = shape_key(norms[i])
+    first = np.zeros(len(articles) + 1, dtype=np.intp)
+    np.cumsum([len(ss) for ss in segs], out=first[1:])
+    pairs: dict[int, list[tuple[int, float]]] = {}
+    if config.paragraphs and repeats and len(norms):
+        article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
+        pairs = repeated_pairs(tokens, article_of, config)
+    return Batch(articles, segs, norms, tokens, keys, shapes, first, pairs)
+
+
+def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher) -> Bodies:
+    """What the duplicate index needs of each article's body: the words of its kept
+    segments (``keep``, bool per segment) as one sequence."""
+    n = len(batch.articles)
+    tokens = batch.tokens
+    article_of_segment = np.repeat(np.arange(n, dtype=np.intp), np.diff(batch.first))
+    kept_word = keep[tokens.owner] if len(tokens.owner) else np.zeros(0, dtype=bool)
+    owner = article_of_segment[tokens.owner][kept_word]
+    hashes = tokens.hashes[kept_word]
+    numeric = tokens.numeric[kept_word]
+    words = np.bincount(owner, minlength=n).astype(np.int64)
+    sequence = Tokens(hashes, owner, words.astype(np.intp), words.astype(np.intp), numeric)
+    shingles, shingle_owner = ngrams(sequence, config.shingle_size)
+    figures = np.bincount(owner, weights=numeric, minlength=n)
+    anchor = keep & (tokens.counts >= ANCHOR_MIN_WORDS)
+    anchors = np.flatnonzero(anchor)
+    return Bodies(
+        ids=np.arange(n, dtype=np.int64),
+        signatures=hasher.signatures(shingles, shingle_owner, n),
+        sizes=np.bincount(shingle_owner, minlength=n).astype(np.int64),
+        words=words,
+        eligible=words >= config.document_min_words,
+        exact=sequence_digest(hashes, owner, n),
+        figures=np.where(
+            figures >= FIGURES_SHARE * np.maximum(words, 1),
+            sequence_digest(hashes[numeric], owner[numeric], n),
+            np.uint64(0),
+        ),
+        anchor_keys=batch.keys[anchors].astype(np.uint64),
+        anchor_words=tokens.counts[anchors].astype(np.int64),
+        anchor_owner=article_of_segment[anchors],
+    )

@@ -12,13 +12,21 @@ Candidates come from two keys:
 
 Every candidate is verified: estimated Jaccard ≥ ``threshold``, or one body
 lying ≥ ``contained`` inside the other, estimated from MinHash and sizes or
-measured as the share of its words in paragraphs found in the other.
+measured as the share of its words in paragraphs found in the other. A body
+made mostly of figures (a price table, a rate table) duplicates another only
+when their figures agree, in order: two days' price tables share every word
+but the figures.
+
+An **exact repeat** (the same words in the same order: the ``exact`` digest)
+of a kept article is always a duplicate, however short; exact digests of kept
+articles are kept in a sorted run of their own (12 bytes per article).
 
 Keys live in sorted numpy runs merged as they grow (as in a log-structured
 merge tree), so inserting is amortised O(log n) per key and a batch of queries
 is a few ``searchsorted`` calls. Per indexed article the index holds its
 signature (4 bytes per permutation), 8 bytes per band, up to ``MAX_ANCHORS``
-anchors of 12 bytes, and 16 bytes of sizes and ids: 936 bytes by default
+anchors of 12 bytes, 16 bytes of sizes and ids, 8 of figures and 12 of its
+exact digest: 956 bytes by default
 (``bench/memory.py`` measures it).
 
 Within a batch, decisions are taken in order: an article is compared with the
@@ -42,7 +50,9 @@ MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 @dataclass(frozen=True)
 class Match:
     key: int  # id of the indexed (kept) article
-    similarity: float  # the verified score: Jaccard, or containment when that passed
+    similarity: float  # estimated Jaccard similarity of the two bodies
+    containment: float  # estimated share of one body inside the other (the larger share)
+    exact: bool = False  # the same words in the same order
 
 
 @dataclass
@@ -54,6 +64,8 @@ class Bodies:
     sizes: np.ndarray  # shingles per body
     words: np.ndarray  # words per body
     eligible: np.ndarray  # bool: bodies too short are neither matched nor indexed
+    exact: np.ndarray  # uint64 digest of the body's words in order (0: empty body)
+    figures: np.ndarray  # uint64 digest of its figures if mostly figures, else 0
     anchor_keys: np.ndarray  # uint64 exact keys of long paragraphs, all bodies together
     anchor_words: np.ndarray  # words of each of those paragraphs
     anchor_owner: np.ndarray  # body (row) of each anchor, non-decreasing
@@ -81,9 +93,11 @@ class DuplicateIndex:
         self.threshold, self.contained = threshold, contained
         self._band_runs = _SortedRuns(np.uint32)  # band keys (salted with the band number)
         self._anchor_runs = _SortedRuns(np.uint64)  # paragraph key
+        self._exact_runs = _SortedRuns(np.uint64)  # exact digest -> caller id
         self._sigs = _Rows((num_perm,), np.uint32)
         self._sizes = _Rows((), np.int32)
         self._words = _Rows((), np.int32)
+        self._figures = _Rows((), np.uint64)
         self._ids = _Rows((), np.int32)  # caller's id of each stored row
 
     def __len__(self) -> int:
@@ -94,9 +108,11 @@ class DuplicateIndex:
         parts = (
             self._band_runs,
             self._anchor_runs,
+            self._exact_runs,
             self._sigs,
             self._sizes,
             self._words,
+            self._figures,
             self._ids,
         )
         return sum(p.nbytes() for p in parts)
@@ -110,32 +126,64 @@ class DuplicateIndex:
         results: list[Match | None] = [None] * n
         if n == 0:
             return results
+        exact = self._exact(bodies)
         bands = band_keys(bodies.signatures, self.bands, self.rows).ravel()
         row, other, stored, found = self._candidates(bodies, bands)
-        score = self._scores(bodies, row, other, stored, found)
+        score, jac, inside = self._scores(bodies, row, other, stored, found)
         hit = score > 0
         row, other, stored, score = row[hit], other[hit], stored[hit], score[hit]
+        jac, inside = jac[hit], inside[hit]
         key = bodies.ids[np.where(stored, 0, other)]
         if len(self):
             key = np.where(stored, self._ids.data[np.where(stored, other, 0)], key)
         # best first: by row, then score descending, then the earliest kept article
         order = np.lexsort((key, -score, row))
-        row, other, stored, score, key = (x[order] for x in (row, other, stored, score, key))
+        row, other, stored, score, key, jac, inside = (
+            x[order] for x in (row, other, stored, score, key, jac, inside)
+        )
         starts = np.searchsorted(row, np.arange(n + 1))
         kept = np.zeros(n, dtype=bool)
+        first_with: dict[int, int] = {}  # exact digest -> first kept row of this batch
         for r in range(n):
+            digest = int(bodies.exact[r])
+            if digest:
+                if exact[r] >= 0:
+                    results[r] = Match(int(exact[r]), 1.0, 1.0, True)
+                    continue
+                if digest in first_with:
+                    results[r] = Match(int(bodies.ids[first_with[digest]]), 1.0, 1.0, True)
+                    continue
             if not bodies.eligible[r]:
+                if digest:
+                    first_with[digest] = r
+                    kept[r] = True
+                    if on_keep is not None:
+                        on_keep(r)
                 continue
             for c in range(starts[r], starts[r + 1]):
-                if stored[c] or kept[other[c]]:
-                    results[r] = Match(int(key[c]), float(score[c]))
+                if stored[c] or (kept[other[c]] and bodies.eligible[other[c]]):
+                    results[r] = Match(int(key[c]), float(jac[c]), float(inside[c]))
                     break
             else:
                 kept[r] = True
+                if digest:
+                    first_with[digest] = r
                 if on_keep is not None:
                     on_keep(r)
         self._insert(bodies, kept, bands)
         return results
+
+    def _exact(self, bodies: Bodies) -> np.ndarray:
+        """For each body, the caller id of a stored article with the same exact digest, or -1."""
+        out = np.full(len(bodies.ids), -1, dtype=np.int64)
+        has = np.flatnonzero(bodies.exact != 0)
+        q, s = self._exact_runs.lookup(bodies.exact[has], np.arange(len(has)))
+        if len(q):
+            order = np.lexsort((s, q))  # the earliest stored id per query
+            q, s = q[order], s[order]
+            first = np.r_[True, q[1:] != q[:-1]]
+            out[has[q[first]]] = s[first]
+        return out
 
     def _candidates(
         self, bodies: Bodies, bands: np.ndarray
@@ -177,21 +225,24 @@ class DuplicateIndex:
     def _scores(
         self, bodies: Bodies, row: np.ndarray, other: np.ndarray, stored: np.ndarray,
         found: np.ndarray,
-    ) -> np.ndarray:  # fmt: skip
-        """The verified score of each candidate pair (0 where it does not verify)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+        """The verified score of each candidate pair (0 where it does not verify: the
+        Jaccard if it passed, else the containment), its Jaccard and its containment."""
         if not len(row):
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0), np.zeros(0)
         local = np.where(stored, 0, other)
         far = np.where(stored, other, 0)
         if len(self):
             sig_b = np.where(stored[:, None], self._sigs.data[far], bodies.signatures[local])
             size_b = np.where(stored, self._sizes.data[far], bodies.sizes[local])
             words_b = np.where(stored, self._words.data[far], bodies.words[local])
+            figures_b = np.where(stored, self._figures.data[far], bodies.figures[local])
         else:
-            sig_b, size_b, words_b = (
+            sig_b, size_b, words_b, figures_b = (
                 bodies.signatures[local],
                 bodies.sizes[local],
                 bodies.words[local],
+                bodies.figures[local],
             )
         jac = similarity(bodies.signatures[row], sig_b)
         size_a, words_a = bodies.sizes[row], bodies.words[row]
@@ -199,10 +250,17 @@ class DuplicateIndex:
         with np.errstate(divide="ignore", invalid="ignore"):
             shared = np.maximum(found / words_a, found / words_b)
         inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
-        return np.where(jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0))
+        score = np.where(
+            jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0)
+        )
+        figures_a = bodies.figures[row]
+        agree = ((figures_a == 0) & (figures_b == 0)) | (figures_a == figures_b)
+        return np.where(agree, score, 0.0), jac, inside
 
     def _insert(self, bodies: Bodies, kept: np.ndarray, bands: np.ndarray) -> None:
-        rows = np.flatnonzero(kept)
+        exact = np.flatnonzero(kept & (bodies.exact != 0))
+        self._exact_runs.insert(bodies.exact[exact], bodies.ids[exact])
+        rows = np.flatnonzero(kept & bodies.eligible)
         if not len(rows):
             return
         start = len(self._ids.data)
@@ -211,6 +269,7 @@ class DuplicateIndex:
         self._sigs.extend(bodies.signatures[rows])
         self._sizes.extend(bodies.sizes[rows])
         self._words.extend(bodies.words[rows])
+        self._figures.extend(bodies.figures[rows])
         self._ids.extend(bodies.ids[rows])
         band_rows = stored[np.repeat(np.arange(len(kept)), self.bands)]
         mask = band_rows >= 0

@@ -81,6 +81,8 @@ for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
 _WORD_BYTE[0x80:] = True
 _LETTER_BYTE = _WORD_BYTE.copy()
 _LETTER_BYTE[list(b"0123456789_")] = False
+_DIGIT_BYTE = np.zeros(256, dtype=bool)
+_DIGIT_BYTE[list(b"0123456789")] = True
 _P = np.uint64(0x100000001B3)  # odd: invertible modulo 2**64
 _P_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.array(
@@ -132,6 +134,7 @@ class Tokens:
     owner: np.ndarray  # intp, segment number of each word (non-decreasing)
     counts: np.ndarray  # intp, words per segment
     lettered: np.ndarray  # intp, words with a letter per segment (figures excluded)
+    numeric: np.ndarray  # bool, one per word: the word holds a digit
 
 
 def tokenize(normalized: Sequence[str]) -> Tokens:
@@ -142,7 +145,7 @@ def tokenize(normalized: Sequence[str]) -> Tokens:
     if not len(b):
         empty = np.empty(0, dtype=np.uint64)
         none = np.zeros(count, np.intp)
-        return Tokens(empty, np.empty(0, np.intp), none, none)
+        return Tokens(empty, np.empty(0, np.intp), none, none, np.empty(0, bool))
     word = _WORD_BYTE[b]
     edges = np.flatnonzero(np.diff(np.concatenate(([False], word, [False])).astype(np.int8)))
     starts, ends = edges[0::2], edges[1::2]
@@ -156,7 +159,9 @@ def tokenize(normalized: Sequence[str]) -> Tokens:
     letter = np.concatenate(([0], np.cumsum(_LETTER_BYTE[b])))
     has_letter = (letter[ends] - letter[starts]) > 0
     lettered = np.bincount(owner, weights=has_letter, minlength=count).astype(np.intp)
-    return Tokens(hashes, owner, counts, lettered)
+    digit = np.concatenate(([0], np.cumsum(_DIGIT_BYTE[b])))
+    numeric = (digit[ends] - digit[starts]) > 0
+    return Tokens(hashes, owner, counts, lettered, numeric)
 
 
 def ngrams(
@@ -215,3 +220,111 @@ def segment_keys(tokens: Tokens, normalized: Sequence[str]) -> np.ndarray:
     for i in np.flatnonzero(counts == 0).tolist():  # no words: the text itself ("***")
         keys[i] = xxhash.xxh3_64_intdigest(normalized[i].encode("utf-8", "surrogatepass"))
     return keys
+
+
+def sequence_digest(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """A 64-bit digest per group of the sequence of word hashes in it (order matters),
+    0 for an empty group. ``owner`` (non-decreasing) gives each word's group."""
+    out = np.zeros(count, dtype=np.uint64)
+    if not len(hashes):
+        return out
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    position = np.arange(len(hashes), dtype=np.uint64) - np.repeat(
+        starts, np.diff(np.r_[starts, len(hashes)])
+    ).astype(np.uint64)
+    mixed = fmix64(hashes + position * np.uint64(0x9E3779B97F4A7C15))
+    sums = np.add.reduceat(mixed, starts)
+    lengths = np.diff(np.r_[starts, len(hashes)]).astype(np.uint64)
+    out[owner[starts]] = fmix64(sums + lengths) | np.uint64(1)
+    return out
+
+
+# -- exact and shape keys for short lines ---------------------------------------
+
+_LIGHT = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("\u00a0\u2007\u202f", " "),
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+    }
+)
+_MONTHS = frozenset(
+    [
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+    ]
+)
+_WEEKDAYS = frozenset(
+    [
+        "mon",
+        "monday",
+        "tue",
+        "tues",
+        "tuesday",
+        "wed",
+        "wednesday",
+        "thu",
+        "thur",
+        "thurs",
+        "thursday",
+        "fri",
+        "friday",
+        "sat",
+        "saturday",
+        "sun",
+        "sunday",
+    ]
+)
+_SHAPE_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+EXACT_SALT = 0x5DEECE66D  # keys of short lines compared exactly
+SHAPE_SALT = 0x2545F4914F6CDD1D  # keys of line shapes
+
+
+def exact_key(text: str) -> int:
+    """A key of a short line compared exactly: case and punctuation kept; only whitespace,
+    quotes, no-break and invisible characters normalised (``CONTACT:`` is not ``Contact``)."""
+    light = " ".join(text.translate(_LIGHT).split())
+    return xxhash.xxh3_64_intdigest(light.encode("utf-8", "surrogatepass"), EXACT_SALT)
+
+
+def shape(normalized: str) -> str:
+    """The shape of a line: figures, month and weekday names masked
+    (``updated 3 hours ago`` -> ``updated # hours ago``)."""
+    out = []
+    for token in _SHAPE_TOKEN.findall(normalized):
+        if token[0].isdigit():
+            out.append("#")
+        elif token in _MONTHS:
+            out.append("<m>")
+        elif token in _WEEKDAYS:
+            out.append("<d>")
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def shape_key(normalized: str) -> int:
+    return xxhash.xxh3_64_intdigest(shape(normalized).encode("utf-8", "surrogatepass"), SHAPE_SALT)

@@ -26,7 +26,7 @@ from .minhash import Hasher
 from .records import Article
 
 T = TypeVar("T")
-Stage = Callable[..., list[T]]
+Stage = Callable[..., T]
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _state: tuple[Any, ...] = ()  # (config, hasher, *extra) in a worker
@@ -65,7 +65,7 @@ def _light(article: Article) -> Article:
     return Article(article.id, article.text, article.title, article.extra)
 
 
-def _run(stage: Stage[T], articles: list[Article]) -> list[T]:
+def _run(stage: Stage[T], articles: list[Article]) -> T:
     return stage(articles, *_state)
 
 
@@ -75,7 +75,7 @@ def map_batches(
     config: CleanerConfig,
     extra: tuple[Any, ...],
     jobs: int,
-) -> Iterator[tuple[list[Article], list[T]]]:
+) -> Iterator[tuple[list[Article], T]]:
     """``(batch, stage(batch, config, hasher, *extra))`` for each batch, in order."""
     if jobs <= 1:
         hasher = Hasher(config.num_perm, config.seed)
@@ -87,7 +87,7 @@ def map_batches(
     pool = ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_init, initargs=(config, extra)
     )
-    pending: deque[tuple[list[Article], Future[list[T]]]] = deque()
+    pending: deque[tuple[list[Article], Future[T]]] = deque()
     finished = False
     try:
         for batch in batches:
@@ -107,7 +107,7 @@ def map_batches(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _get(result: Future[list[T]]) -> list[T]:
+def _get(result: Future[T]) -> T:
     try:
         return result.result()
     except BrokenProcessPool:

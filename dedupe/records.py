@@ -71,6 +71,10 @@ class Segment:
     start: int
     end: int
     text: str
+    # How it was found: "paragraph" (blank-line block), "line", "wrapped" (re-joined
+    # hard-wrapped lines), "table" (rows joined), "piece" (between separators),
+    # "sentence" or "headline" (a copy of a headline at the start of a one-line text).
+    kind: str = "paragraph"
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,14 @@ class Removal:
     matched_doc: str | None
     matched_segment: int | None
     similarity: float
+    # Rule-specific facts for the report: for boilerplate the stories (and sites) the
+    # segment occurs in and how it matched; for a headline the variant; for a document
+    # the matched article's file and line and the containment.
+    details: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, where: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The report row: the fields above, then ``where`` (file and line), then the
+        rule-specific details."""
         return {
             "doc": self.doc,
             "rule": self.rule,
@@ -109,6 +119,30 @@ class Removal:
             "cut_start": self.cut_start,
             "cut_end": self.cut_end,
             "cut_text": self.cut_text,
+            **(where or {}),
+            **self.details,
+        }
+
+
+@dataclass(frozen=True)
+class Title:
+    """The title chosen for an article: a segment of its text, or its title field."""
+
+    source: Literal["text", "field"]
+    segment: int | None = None
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
+
+    def to_dict(self, doc: str) -> dict[str, Any]:
+        return {
+            "doc": doc,
+            "rule": "title",
+            "source": self.source,
+            "segment": self.segment,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
         }
 
 
@@ -120,6 +154,7 @@ class Result:
     text: str  # the cleaned text ("" when dropped)
     removals: list[Removal]
     dropped: bool = False
+    title: Title | None = None  # the title chosen (None when the article has none)
 
     def to_record(self) -> dict[str, Any]:
         """The cleaned article as a plain record: ``id``, ``title`` if any, ``text``, extras."""

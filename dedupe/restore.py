@@ -30,6 +30,7 @@ from .io.writers import atomic_write
 from .segment import unsplice
 
 Row = dict[str, Any]
+RESTORED_RULES = frozenset({"headline", "paragraph", "boilerplate", "document", "error"})
 
 
 @dataclass
@@ -78,6 +79,8 @@ def _read_report(report: str) -> _Plan:
         if not isinstance(file, str) or not file:
             raise RestoreError(f"{report}:{number}: row without a file")
         line = row.get("line")
+        if rule not in RESTORED_RULES:
+            continue  # a title, summary or other row that records no cut
         if rule == "error":
             plan.errors[file].append(row)
         elif rule == "document" and line is None:

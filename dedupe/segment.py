@@ -1,14 +1,21 @@
 """Split an article into segments with offsets, and cut segments out of it.
 
-Two layouts occur in scraped text:
+Four layouts occur in scraped text:
 
 * blank-line separated paragraphs (any article with a blank line between two
   text lines): a segment is a run of non-blank lines;
 * one paragraph per line: a segment is a line, except that hard-wrapped text
   (wire copy wrapped at a fixed width, like Reuters) is re-joined into its
-  paragraphs, and the rows of a table into one block, so that a wrapped
-  fragment such as ``said.`` or a row label such as ``Year`` is never judged
-  on its own.
+  paragraphs (at indented lines when paragraphs are indented, else after lines
+  that end a sentence), and the rows of a table into one block, so that a
+  wrapped fragment such as ``said.`` or a row label such as ``Year`` is never
+  judged on its own;
+* paragraphs joined by a marker on one line (`` ### `` in some dumps): given as
+  ``separator``, or found when a run of two or more ``#*=~-_+`` characters
+  between spaces joins the text three times or more: a segment is a piece;
+* no line break at all (one-paragraph extractions, text whose whitespace was
+  collapsed): a segment is a sentence, and a headline printed several times
+  at the start (``Title Title Body...``) is split off as one segment per copy.
 
 A segment spans whole lines without their final line break, so leading
 indentation and trailing spaces belong to it and the separators in between
@@ -29,9 +36,77 @@ _CLOSERS = tuple(".!?:;\"'”’)]»…")
 WRAP_MAX_WIDTH = 100  # hard-wrapped text is wrapped at no more than this many characters
 WRAP_MIN_WIDTH = 40
 TABLE_MAX_WIDTH = 60  # longest line that can be a table row
-
+MARKER_MIN_COUNT = 3  # a marker joining at least this many pieces is a paragraph separator
+HEADLINE_MAX_WORDS = 40  # longest headline split off the start of a one-line text
 
 _TEXT = re.compile(r"[^\s" + _INVISIBLE + r"]")  # a character that is not blank
+_MARKER = re.compile(r" ([#*=~_+-])\1{2,} ")
+# A sentence ends at . ! ? or … (with closing quotes or brackets), before spaces and a
+# capital letter, a digit or an opening quote or bracket.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"'”’)\]]*(?P<gap>\s+)(?=[\"'“‘(\[]?[^\W\d_a-z]|\d)", re.UNICODE
+)
+# Words before a full stop that does not end a sentence: titles, months, initials.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "nos",
+        "vs",
+        "v",
+        "etc",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "bros",
+        "ave",
+        "blvd",
+        "rd",
+        "dept",
+        "univ",
+        "est",
+        "approx",
+        "fig",
+        "vol",
+        "op",
+        "ed",
+    ]
+)
+_WORD_SPAN = re.compile(r"\w+")
 
 
 def _is_blank(line: str) -> bool:
@@ -65,8 +140,17 @@ def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
     return open_full >= 0.4 * len(contents), width
 
 
+def _indented(line: str) -> bool:
+    return line.startswith(("  ", "\t"))
+
+
 def _wrapped_joins(contents: list[str]) -> set[int]:
-    """Hard-wrapped text: a line continues its paragraph unless the line before ends a sentence."""
+    """Hard-wrapped text: when paragraphs start with an indented line (wire copy), a line
+    continues its paragraph unless it is indented; otherwise unless the line before
+    ends a sentence."""
+    indented = [_indented(c) for c in contents]
+    if sum(indented[1:]) >= 2 and not all(indented[1:]):
+        return {pos for pos in range(1, len(contents)) if not indented[pos]}
     return {
         pos for pos in range(1, len(contents)) if not contents[pos - 1].rstrip().endswith(_CLOSERS)
     }
@@ -109,37 +193,146 @@ def _table_joins(contents: list[str]) -> set[int]:
     return joins
 
 
-def segment(text: str) -> list[Segment]:
-    """The segments of ``text`` in order, with character offsets."""
-    lines = _lines(text)
+def _blank_char(ch: str) -> bool:
+    return ch.isspace() or ch in _INVISIBLE
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` moved inwards past whitespace and invisible characters."""
+    while start < end and _blank_char(text[start]):
+        start += 1
+    while end > start and _blank_char(text[end - 1]):
+        end -= 1
+    return start, end
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The last word of ``text[start:end]``, skipping the punctuation after it."""
+    j = end
+    while j > start and not text[j - 1].isalnum():
+        j -= 1
+    i = j
+    while i > start and text[i - 1].isalnum():
+        i -= 1
+    return text[i:j]
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Segments of ``text[start:end]`` by blank lines, lines, wrapped paragraphs and tables:
+    (start, end, kind)."""
+    lines = [(a + start, b + start, c) for a, b, c in _lines(text[start:end])]
     blank = [_is_blank(c) for _, _, c in lines]
     text_rows = [i for i, b in enumerate(blank) if not b]
     if not text_rows:
         return []
-    paragraph_layout = any(blank[text_rows[0] : text_rows[-1]])
     groups: list[list[int]] = []
-    if paragraph_layout:
+    kinds: list[str] = []
+    if any(blank[text_rows[0] : text_rows[-1]]):  # blank-line paragraphs
         previous = -2
         for i in text_rows:
             if i == previous + 1:
                 groups[-1].append(i)
             else:
                 groups.append([i])
+                kinds.append("paragraph")
             previous = i
     else:
         contents = [lines[i][2] for i in text_rows]
         wrapped, _ = _is_hard_wrapped(contents)
         joins = _wrapped_joins(contents) if wrapped else _table_joins(contents)
+        joined = "wrapped" if wrapped else "table"
         for pos, i in enumerate(text_rows):
             if pos in joins:
                 groups[-1].append(i)
+                kinds[-1] = joined
             else:
                 groups.append([i])
-    segments = []
-    for index, group in enumerate(groups):
-        start, end = lines[group[0]][0], lines[group[-1]][1]
-        segments.append(Segment(index, start, end, text[start:end]))
-    return segments
+                kinds.append("line")
+    return [(lines[g[0]][0], lines[g[-1]][1], k) for g, k in zip(groups, kinds)]
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Segments of a text without line breaks: copies of a headline repeated at its start,
+    then sentences."""
+    spans: list[tuple[int, int, str]] = []
+    start, end = _trim(text, start, end)
+    for a, b in _leading_repeats(text, start, end):
+        spans.append((a, b, "headline"))
+        start = b
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        cut = m.start("gap")
+        word = _word_before(text, pos, cut).lower()
+        if word == "no" and not text[m.end("gap") : m.end("gap") + 1].isdigit():
+            word = ""  # "He said no." ends a sentence; "No. 1" does not
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue  # "Mr. Smith", "Dec. 8", "J. Smith", "U.S. Treasury"
+        a, b = _trim(text, pos, cut)
+        if b > a:
+            spans.append((a, b, "sentence"))
+        pos = m.end("gap")
+    a, b = _trim(text, pos, end)
+    if b > a:
+        spans.append((a, b, "sentence"))
+    return spans
+
+
+def _leading_repeats(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of a run of words at the start of ``text[start:end]`` printed two or more
+    times in a row (same words, any case): all copies but the text after them."""
+    words = [
+        (m.start(), m.end(), m.group().casefold())
+        for m, _ in zip(_WORD_SPAN.finditer(text, start, end), range(3 * HEADLINE_MAX_WORDS))
+    ]
+    flat = [w for _, _, w in words]
+    for k in range(3, min(HEADLINE_MAX_WORDS, len(words) // 2) + 1):
+        if flat[:k] != flat[k : 2 * k]:
+            continue
+        copies = 2
+        while flat[:k] == flat[copies * k : (copies + 1) * k]:
+            copies += 1
+        spans = []
+        for c in range(copies):
+            a = start if c == 0 else words[c * k][0]
+            b = words[(c + 1) * k][0] if (c + 1) * k < len(words) else end
+            spans.append(_trim(text, a, b))
+        return spans
+    return []
+
+
+def find_separator(text: str) -> str | None:
+    """A marker that joins paragraphs on one line (`` ### ``), if the text has one."""
+    found: dict[str, int] = {}
+    for m in _MARKER.finditer(text):
+        found[m.group()] = found.get(m.group(), 0) + 1
+    best = max(found.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+    return best[0] if best is not None and best[1] >= MARKER_MIN_COUNT - 1 else None
+
+
+def segment(text: str, separator: str | None = None) -> list[Segment]:
+    """The segments of ``text`` in order, with character offsets.
+
+    ``separator`` is a string that joins paragraphs (such as `` ### ``); when
+    None, one is looked for (`find_separator`).
+    """
+    separator = separator or find_separator(text)
+    spans: list[tuple[int, int, str]] = []
+    if separator and separator in text:
+        pos = 0
+        while pos <= len(text):
+            cut = text.find(separator, pos)
+            stop = len(text) if cut < 0 else cut
+            for a, b, kind in _line_spans(text, pos, stop):
+                a, b = _trim(text, a, b)
+                spans.append((a, b, "piece" if kind == "line" else kind))
+            if cut < 0:
+                break
+            pos = cut + len(separator)
+    else:
+        spans = _line_spans(text, 0, len(text))
+        if len(spans) == 1 and "\n" not in text[spans[0][0] : spans[0][1]]:
+            spans = _sentence_spans(text, spans[0][0], spans[0][1])
+    return [Segment(i, a, b, text[a:b], kind) for i, (a, b, kind) in enumerate(spans)]
 
 
 def cuts(text: str, segments: list[Segment], removed: Iterable[int]) -> dict[int, tuple[int, int]]:

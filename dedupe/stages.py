@@ -1,157 +1,252 @@
 """The per-article stages, as pure functions of a batch of articles.
 
 ``survey_batch`` (pass 1) and ``decide_batch`` (pass 2) depend only on the
-articles, the config and (for pass 2) the boilerplate table learned in pass 1,
-so they run in worker processes as well as in the cleaner's own; what they
-return is small (keys, one body signature, decisions), so little crosses
-between processes. The corpus-wide steps (story and duplicate indexes,
-boilerplate counts) stay in the cleaner, in input order.
+articles, the config and (for pass 2) the boilerplate tables learned in pass
+1, so they run in worker processes as well as in the cleaner's own; what they
+return is small (flat arrays of keys, body signatures, decisions), so little
+crosses between processes. The corpus-wide steps (story and duplicate
+indexes, boilerplate counts) stay in the cleaner, in input order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .config import CleanerConfig
-from .fingerprint import Fingerprint, fingerprint_batch
+from .fingerprint import Batch, bodies, fingerprint_batch
+from .index import Bodies
 from .minhash import Hasher
 from .normalize import normalize
 from .records import Article, Rule
-from .rules.boilerplate import site_hash, site_keys
-from .rules.headline import Headline
+from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
+from .rules.title import choose_title
 
-MAX_TITLE_CHARS = 500  # a longer first segment is not a headline
-ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
-
-Why = tuple[Rule, "int | None", "int | None", float]  # rule, matched doc, matched segment, score
-Boilerplate = dict[int, tuple[int, int]]  # site-specific key -> (first doc, its segment)
-
-
-@dataclass
-class Body:
-    """What the duplicate index needs of an article body."""
-
-    signature: np.ndarray
-    size: int  # shingles
-    words: int
-    anchor_keys: np.ndarray  # exact keys of its long paragraphs
-    anchor_words: np.ndarray
+# A line that reads as article text: a sentence that does not address the reader.
+PROSE_MIN_WORDS = 6
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_ATTRIBUTION = re.compile(r"^[—―–-]\s*\w")  # "— Donald J. Trump (@realDonaldTrump) ..."
+_READER = re.compile(
+    r"\b(?:you|your|yours|you're|we|our|us|click|here|subscribe|subscribers?|sign|signup|"
+    r"login|log|register|newsletters?|e-?mail|share|print|cookies?|copyright|rights|"
+    r"reserved|advert\w*|privacy|terms|follow|download|app|site|website|browser|javascript|"
+    r"comments?|reply|post|posts|rss|feed|menu|search|skip|navigation|page|pages)\b"
+)
 
 
 @dataclass
-class Surveyed:
-    """Pass 1 of one article: its site, segment keys and raw body."""
+class Decision:
+    """Why one segment goes: the rule, what it matched and how well, and details for
+    the report (boilerplate counts, the headline variant)."""
 
-    site: str
-    keys: np.ndarray  # site-specific segment keys
-    body: Body
+    rule: Rule
+    doc: int | None  # the matched article (ordinal), None for the same article
+    segment: int | None  # the matched segment
+    score: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Survey:
+    """Pass 1 of a batch: each segment's keys, and the raw bodies."""
+
+    sites: list[str]  # site of each article ("" when unknown)
+    article: np.ndarray  # intp, article (in the batch) of each segment
+    index: np.ndarray  # intp, index of each segment in its article
+    keys: np.ndarray  # uint64 per segment
+    shapes: np.ndarray  # uint64 per segment (0: none)
+    bodies: Bodies  # whole raw texts, for grouping near-identical articles into stories
 
 
 @dataclass
 class Verdict:
-    """Pass 2 of one article: its segments, what goes and why, and its cleaned body."""
+    """Pass 2 of one article: its segments, what goes and why, and its title."""
 
     starts: list[int]
     ends: list[int]
-    removed: dict[int, Why]
-    title: int | None
-    body: Body
+    removed: dict[int, Decision]
+    title: int | None  # the title's segment, if the title was taken from the text
+    title_field: bool  # whether the title came from a title field
+
+
+@dataclass
+class Tables:
+    """What pass 1 learned: boilerplate keys by site (or over the corpus when sites
+    are not known) and, when they are, across sites."""
+
+    by_site: dict[int, Recurring]
+    across_sites: dict[int, Recurring]
+    sites_known: bool
 
 
 def site_of(article: Article, config: CleanerConfig) -> str:
-    if config.site_field is None:
-        return ""
-    value = article.extra.get(config.site_field)
-    return "" if value is None else str(value)
+    """The article's site: its ``site_field``, else the host of its ``url_field``."""
+    if config.site_field is not None:
+        value = article.extra.get(config.site_field)
+        return "" if value is None else str(value)
+    if config.url_field is not None:
+        url = article.extra.get(config.url_field)
+        if isinstance(url, str):
+            return url_host(url)
+    return ""
 
 
-def body_of(fp: Fingerprint, keep: list[int]) -> Body:
-    sig, size, words = fp.body(keep)
-    anchors = [i for i in keep if fp.words[i] >= ANCHOR_MIN_WORDS]
-    return Body(sig, size, words, fp.keys[anchors], fp.words[anchors].astype(np.int64))
+def is_prose(text: str) -> bool:
+    """Whether a line reads as article text: a sentence of some length that does not
+    address the reader or name parts of a page, or a quote's attribution line."""
+    stripped = text.strip()
+    if _ATTRIBUTION.match(stripped):
+        return True
+    if len(stripped.split()) < PROSE_MIN_WORDS or not _SENTENCE_END.search(stripped):
+        return False
+    return _READER.search(stripped.lower()) is None
 
 
-def survey_batch(
-    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher
-) -> list[Surveyed]:
-    out = []
-    for fp in fingerprint_batch(articles, config, hasher, repeats=False):
-        site = site_of(fp.article, config)
-        keys = site_keys(fp.keys, site_hash(site))
-        out.append(Surveyed(site, keys, body_of(fp, list(range(len(fp.segments))))))
-    return out
+def survey_batch(articles: Sequence[Article], config: CleanerConfig, hasher: Hasher) -> Survey:
+    batch = fingerprint_batch(articles, config, repeats=False, separator=config.paragraph_separator)
+    counts = np.diff(batch.first)
+    return Survey(
+        sites=[site_of(a, config) for a in articles],
+        article=np.repeat(np.arange(len(articles), dtype=np.intp), counts),
+        index=np.arange(int(batch.first[-1]), dtype=np.intp) - np.repeat(batch.first[:-1], counts),
+        keys=batch.keys,
+        shapes=batch.shapes,
+        bodies=bodies(batch, np.ones(len(batch.norms), dtype=bool), config, hasher),
+    )
 
 
 def decide_batch(
-    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher, boiler: Boilerplate
-) -> list[Verdict]:
-    out = []
-    for fp in fingerprint_batch(articles, config, hasher):
-        removed, title = decide(fp, config, boiler)
-        keep = [i for i in range(len(fp.segments)) if i not in removed and i != title]
-        out.append(
-            Verdict(
-                [s.start for s in fp.segments],
-                [s.end for s in fp.segments],
-                removed,
-                title,
-                body_of(fp, keep),
-            )
-        )
-    return out
+    articles: Sequence[Article], config: CleanerConfig, hasher: Hasher, tables: Tables
+) -> tuple[list[Verdict], Bodies]:
+    """What goes in each article of a batch, and the bodies of what stays."""
+    batch = fingerprint_batch(articles, config, separator=config.paragraph_separator)
+    keep = np.ones(len(batch.norms), dtype=bool)
+    verdicts = []
+    for k in range(len(articles)):
+        span = batch.span(k)
+        verdict = decide(batch, k, config, tables)
+        for i in verdict.removed:
+            keep[span.start + i] = False
+        verdicts.append(verdict)
+    return verdicts, bodies(batch, keep, config, hasher)
 
 
-def decide(
-    fp: Fingerprint, config: CleanerConfig, boiler: Boilerplate
-) -> tuple[dict[int, Why], int | None]:
-    """Which segments of one article go, and why; and which segment is its title."""
-    c = config
-    removed: dict[int, Why] = {}
-    keys = site_keys(fp.keys, site_hash(site_of(fp.article, c))).tolist()
-    is_boiler = [c.boilerplate and k in boiler for k in keys]
-    title_text = fp.article.title
-    title: int | None = None
-    if title_text is None:
-        title = next((i for i, b in enumerate(is_boiler) if not b), None)
-        title_text = fp.segments[title].text if title is not None else None
-    headline = (
-        Headline(normalize(title_text), c.headline_ngram, c.headline_threshold)
-        if (c.headlines and title_text and len(title_text) <= MAX_TITLE_CHARS)
-        else None
-    )
-    indexed: dict[int, int] = {}  # exact key -> first kept segment with it
-    kept: set[int] = set()
-    rows = zip(fp.norms, fp.keys.tolist(), fp.lettered.tolist())
-    for i, (norm, key, nwords) in enumerate(rows):
-        if i != title and is_boiler[i]:
-            doc, at = boiler[keys[i]]
-            removed[i] = ("boilerplate", doc, at, 1.0)
+def _boilerplate(
+    batch: Batch, k: int, config: CleanerConfig, tables: Tables
+) -> dict[int, Decision]:
+    """The segments of article ``k`` that are boilerplate, and why."""
+    span = batch.span(k)
+    site = site_of(batch.articles[k], config)
+    salt = site_hash(site)
+    keys = batch.keys[span.start : span.stop]
+    shapes = batch.shapes[span.start : span.stop]
+    by_site = tables.by_site
+    lookups = [
+        (site_keys(keys, salt).tolist(), "exact"),
+        (np.where(shapes != 0, site_keys(shapes, salt), 0).tolist(), "shape"),
+    ]
+    found: dict[int, Decision] = {}
+    for i in range(len(span)):
+        hit: tuple[Recurring, str, str] | None = None
+        for values, match in lookups:
+            info = by_site.get(values[i]) if values[i] else None
+            if info is not None:
+                hit = (info, match, "site" if tables.sites_known else "corpus")
+                break
+        if hit is None and tables.sites_known and salt:
+            for values, match in ((keys.tolist(), "exact"), (shapes.tolist(), "shape")):
+                info = tables.across_sites.get(values[i]) if values[i] else None
+                if info is not None and info.sites >= 2:
+                    hit = (info, match, "sites")
+                    break
+        if hit is None:
             continue
-        if i != title and headline is not None and (title is None or i > title):
-            score = headline.match(norm)
-            if score:
-                removed[i] = ("headline", None, title, score)
+        info, match, scope = hit
+        if is_prose(batch.segments[k][i].text) and (
+            scope == "sites" or info.stories < config.prose_min_share * info.total
+        ):
+            continue  # article text quoted across sites, or a rare template sentence
+        found[i] = Decision(
+            "boilerplate",
+            info.first_doc,
+            info.first_segment,
+            1.0,
+            {
+                "stories": info.stories,
+                "sites": info.sites if tables.sites_known else None,
+                "match": match,
+                "scope": scope,
+                "first_doc": info.first_doc,
+                "second_doc": info.second_doc,
+            },
+        )
+    return found
+
+
+def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdict:
+    """Which segments of article ``k`` of the batch go, and why; and its title."""
+    c = config
+    span = batch.span(k)
+    article = batch.articles[k]
+    segments = batch.segments[k]
+    norms = batch.norms[span.start : span.stop]
+    words = batch.tokens.counts[span.start : span.stop]
+    lettered = batch.tokens.lettered[span.start : span.stop].tolist()
+    keys = batch.keys[span.start : span.stop].tolist()
+    removed = _boilerplate(batch, k, c, tables) if c.boilerplate else {}
+    field_title = None
+    if article.title is not None and article.title.strip():
+        field_title = (article.title, normalize(article.title))
+    choice = choose_title(
+        [s.text for s in segments],
+        norms,
+        [i in removed for i in range(len(segments))],
+        field_title=field_title,
+        ngram=c.headline_ngram,
+        threshold=c.headline_threshold,
+        body_words=words.tolist(),
+    )
+    title = choice.segment
+    if c.headlines:
+        for i, variant in choice.repeats.items():
+            if i not in removed:
+                removed[i] = Decision(
+                    "headline", None, title, variant.score, {"variant": variant.kind}
+                )
+    if c.paragraphs:
+        indexed: dict[int, int] = {}  # exact key -> first kept segment with it
+        kept: set[int] = set()
+        for i in range(len(segments)):
+            if i in removed:
                 continue
-        if c.paragraphs and nwords >= c.paragraph_min_words and i != title:
-            hit = _repeat(i, key, fp, indexed, kept)
-            if hit is not None:
-                removed[i] = ("paragraph", None, hit[0], hit[1])
-                continue
-        kept.add(i)
-        indexed.setdefault(key, i)
-    return removed, title
+            if i != title and lettered[i] >= c.paragraph_min_words:
+                hit = _repeat(span.start + i, span.start, keys[i], batch, indexed, kept)
+                if hit is not None:
+                    removed[i] = Decision("paragraph", None, hit[0], hit[1])
+                    continue
+            kept.add(i)
+            indexed.setdefault(keys[i], i)
+    return Verdict(
+        [s.start for s in segments],
+        [s.end for s in segments],
+        dict(sorted(removed.items())),
+        title,
+        field_title is not None,
+    )
 
 
 def _repeat(
-    i: int, key: int, fp: Fingerprint, indexed: dict[int, int], kept: set[int]
+    at: int, base: int, key: int, batch: Batch, indexed: dict[int, int], kept: set[int]
 ) -> tuple[int, float] | None:
     if key in indexed:
         return indexed[key], 1.0
     best: tuple[int, float] | None = None
-    for earlier, score in fp.repeats.get(i, ()):
-        if earlier in kept and (best is None or score > best[1]):
-            best = (earlier, score)
+    for earlier, score in batch.repeats.get(at, ()):
+        local = earlier - base
+        if local in kept and (best is None or score > best[1]):
+            best = (local, score)
     return best

@@ -29,6 +29,12 @@ REPORT_FIELDS = [
 
 # What `dedupe restore` needs beyond where each row is: see dedupe/io/writers.py.
 RESTORE_FIELDS = {"text_json", "raw_text", "raw_line"}
+# What explains a removal, by rule (see Removal.details).
+DETAIL_FIELDS = {
+    "stories", "sites", "match", "scope", "first_doc",  # boilerplate
+    "variant",  # headline
+    "matched_file", "matched_line", "containment", "exact",  # document
+}  # fmt: skip
 
 _VOCABULARY = (
     "river harbour council budget minister school winter market station railway "
@@ -133,9 +139,13 @@ def test_example_repeated_title_is_removed_exactly(tmp_path: Path) -> None:
     text = data.decode("utf-8")
     rows = read_jsonl(report.read_bytes())
     assert [(r["doc"], r["rule"], r["segment"]) for r in rows] == [
+        (EXAMPLE.name, "title", 0),
         (EXAMPLE.name, "headline", 1),
         (EXAMPLE.name, "headline", 2),
     ]
+    assert rows[0]["source"] == "text" and rows[0]["text"] == title.decode("utf-8")
+    rows = rows[1:]
+    assert [r["variant"] for r in rows] == ["exact", "exact"]
     for row in rows:
         assert row["text"] == title.decode("utf-8")
         assert row["cut_text"] == block.decode("utf-8")
@@ -276,7 +286,9 @@ def test_stdin_to_stdout_in_a_real_process(tmp_path: Path) -> None:
     assert "segments:" in err
     assert "Traceback" not in err
     rows = read_jsonl((tmp_path / "r.jsonl").read_bytes())
+    rows = [r for r in rows if r["rule"] != "title"]
     assert [(r["doc"], r["rule"], r["matched_doc"]) for r in rows] == [("3", "document", "1")]
+    assert rows[0]["matched_file"] == "-" and rows[0]["matched_line"] == 1
 
 
 def test_bad_input_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
@@ -332,6 +344,12 @@ def test_report_rows_locate_what_was_removed(tmp_path: Path) -> None:
     report = tmp_path / "reports" / "removals.jsonl"
     assert_ok(clean(src, "-o", out, "--report", report))
     rows = read_jsonl(report.read_bytes())
+    titles = [r for r in rows if r["rule"] == "title"]
+    assert {r["doc"] for r in titles} == {r["doc"] for r in rows}
+    for row in titles:
+        if row["source"] == "text":
+            assert originals[row["doc"]][row["start"] : row["end"]] == row["text"]
+    rows = [r for r in rows if r["rule"] != "title"]
     assert {(r["doc"], r["rule"]) for r in rows} >= {
         ("a.txt", "headline"),
         ("a.txt", "paragraph"),
@@ -342,7 +360,7 @@ def test_report_rows_locate_what_was_removed(tmp_path: Path) -> None:
     cuts: dict[str, list[tuple[int, int]]] = {}
     for row in rows:
         assert list(row)[: len(REPORT_FIELDS) + 2] == [*REPORT_FIELDS, "file", "line"]
-        assert set(row) - {*REPORT_FIELDS, "file", "line"} <= RESTORE_FIELDS
+        assert set(row) - {*REPORT_FIELDS, "file", "line"} <= RESTORE_FIELDS | DETAIL_FIELDS
         original = originals[row["doc"]]
         assert original[row["start"] : row["end"]] == row["text"]
         assert original[row["cut_start"] : row["cut_end"]] == row["cut_text"]

@@ -201,7 +201,11 @@ def test_jsonl_field_names_can_be_renamed(tmp_path: Path) -> None:
     assert got[0] == {**records[0], "body": f"{paragraph(50)}\n\n{paragraph(51)}\n"}
     assert got[1] == records[1]
     rows = read_jsonl(report.read_bytes())
-    assert [(r["doc"], r["rule"], r["text"]) for r in rows] == [("11", "headline", headline)]
+    assert [(r["doc"], r["rule"], r["text"]) for r in rows] == [
+        ("11", "title", headline),  # from the title field
+        ("11", "headline", headline),
+    ]
+    assert rows[0]["source"] == "field"
 
 
 def test_jsonl_gz_in_gives_jsonl_gz_out(tmp_path: Path) -> None:

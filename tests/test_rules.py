@@ -4,7 +4,7 @@ import pytest
 from dedupe import CleanerConfig
 from dedupe.normalize import normalize, tokenize
 from dedupe.rules.boilerplate import BoilerplateCounter, site_hash, site_keys
-from dedupe.rules.headline import Headline
+from dedupe.rules.headline import Forms, Headline
 from dedupe.rules.paragraph import repeated_pairs
 
 from .data import bbc
@@ -27,7 +27,15 @@ TITLE = "Giving up on S-400s ‘out of question,’ says defense minister"
     ],
 )
 def test_headline_variants_match(variant: str) -> None:
-    assert Headline(normalize(TITLE), 3, 0.85).match(normalize(variant)) > 0
+    assert _headline(TITLE).match(_forms(variant)) is not None
+
+
+def _forms(text: str) -> Forms:
+    return Forms(text, normalize(text))
+
+
+def _headline(text: str) -> Headline:
+    return Headline(_forms(text), 3, 0.85)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +49,7 @@ def test_headline_variants_match(variant: str) -> None:
     ],
 )
 def test_headline_non_repeats_do_not_match(other: str) -> None:
-    assert Headline(normalize(TITLE), 3, 0.85).match(normalize(other)) == 0
+    assert _headline(TITLE).match(_forms(other)) is None
 
 
 def _pairs(texts: list[str]) -> dict[int, list[tuple[int, float]]]:
@@ -70,9 +78,11 @@ def test_boilerplate_counts_stories_not_articles() -> None:
         counter.add(key=2, story=doc, doc=doc, segment=9)  # one line on five stories
     counter.finish()
     assert not counter.is_boilerplate(1)
-    assert counter.is_boilerplate(2)
-    assert counter.first(2) == (0, 9)
-    assert counter.stories(2) == 5
+    recurring = counter.get(2)
+    assert recurring is not None
+    assert (recurring.first_doc, recurring.first_segment, recurring.second_doc) == (0, 9, 1)
+    assert recurring.stories == 5 and recurring.total == 5
+    assert recurring.other_than(0) == 1 and recurring.other_than(3) == 0
 
 
 def test_boilerplate_share_is_per_site() -> None:
@@ -86,6 +96,6 @@ def test_boilerplate_share_is_per_site() -> None:
     for doc in range(10, 14):  # site 2: four stories, the line on all of them
         counter.add(key=int(site_keys(line, b)[0]), story=doc, doc=doc, segment=1, site=2)
     counter.finish()
-    assert counter.stories(int(site_keys(line, a)[0])) == 3
     assert not counter.is_boilerplate(int(site_keys(line, a)[0]))  # 3 of 10 < 50%
-    assert counter.is_boilerplate(int(site_keys(line, b)[0]))  # 4 of 4
+    on_b = counter.get(int(site_keys(line, b)[0]))  # 4 of 4
+    assert on_b is not None and (on_b.stories, on_b.total, on_b.sites) == (4, 4, 1)

@@ -83,6 +83,8 @@ def test_index_memory_per_article_under_1kb() -> None:
                 sizes=np.full(1000, 300),
                 words=np.full(1000, 300),
                 eligible=np.ones(1000, dtype=bool),
+                exact=rng.integers(1, 2**63, size=1000, dtype=np.uint64),
+                figures=np.zeros(1000, dtype=np.uint64),
                 anchor_keys=anchors,
                 anchor_words=np.full(8000, 30),
                 anchor_owner=np.repeat(np.arange(1000), 8),

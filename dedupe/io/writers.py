@@ -386,8 +386,10 @@ class ReportWriter:
             extra["text_json"] = style
             if style == "raw":
                 extra["raw_text"] = line[start:stop]
+        if result.title is not None:
+            self._write((dumps({**result.title.to_dict(article.id), **where}) + "\n").encode())
         for n, removal in enumerate(result.removals):
-            row = {**removal.to_dict(), **where, **(extra if n == 0 else {})}
+            row = {**removal.to_dict(where), **(extra if n == 0 else {})}
             if n > 0 and "text_json" in extra:
                 row["text_json"] = extra["text_json"]
             self._write((dumps(row) + "\n").encode("utf-8"))

@@ -2,14 +2,15 @@
 
 Counting is by *story*, not by article: syndicated copies of one wire story
 share their paragraphs, and those paragraphs are the story, not boilerplate.
-A segment is boilerplate when it recurs in at least ``min_docs`` stories and
-in at least ``min_share`` of all stories: template sentences of the content
-("Terms were not disclosed.") recur too, but in a small share of a corpus,
-while a site's boilerplate is on most of its pages.
+A segment is boilerplate when it recurs in at least ``min_docs`` stories (and,
+if ``min_share`` is set, in at least that share of the stories of its scope).
 
-When articles say which site they come from (``CleanerConfig.site_field``),
-segments are counted per site, so text that many sites quote (a tweet, a
-statement) is not mistaken for any one site's boilerplate.
+When articles say which site they come from (``CleanerConfig.site_field``, or
+the host of a ``url`` field), segments are counted per site, so text that
+many sites quote (a tweet, a statement) is not mistaken for any one site's
+boilerplate; the same segments are also counted across sites, so that a
+network's shared footer (the same line on one page each of many sites) is
+found too, unless the line reads as article text (see `dedupe.stages`).
 
 Counting is a pass over compact fingerprints: 8-byte segment keys with 4-byte
 story, site, document and segment numbers are collected in numpy arrays, and
@@ -17,6 +18,9 @@ story, site, document and segment numbers are collected in numpy arrays, and
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 import xxhash
@@ -34,15 +38,45 @@ def site_keys(keys: np.ndarray, salt: int) -> np.ndarray:
     return keys if not salt else fmix64(keys ^ np.uint64(salt))
 
 
-class BoilerplateCounter:
-    """Distinct stories per (site-specific) segment key, counted over the whole corpus."""
+def url_host(url: str) -> str:
+    """The site of a URL: its host, lower-cased, without a leading ``www.``."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
 
-    def __init__(self, min_docs: int, min_share: float) -> None:
+
+@dataclass(frozen=True)
+class Recurring:
+    """What the corpus says about one boilerplate key."""
+
+    first_doc: int  # the first article (ordinal) that has it
+    first_segment: int  # its segment there
+    second_doc: int  # the next other article that has it (-1 if none)
+    stories: int  # distinct stories it occurs in
+    sites: int  # distinct sites it occurs in
+    total: int  # stories in its scope (its site's, or the corpus's)
+
+    def other_than(self, doc: int) -> int:
+        """The first article other than ``doc`` that has the segment."""
+        return self.second_doc if doc == self.first_doc else self.first_doc
+
+
+class BoilerplateCounter:
+    """Distinct stories (and sites) per segment key, counted over the whole corpus.
+
+    ``per_site`` says whether ``min_share`` is a share of the stories of each
+    key's site (keys made site-specific) or of all stories (keys counted
+    across sites).
+    """
+
+    def __init__(self, min_docs: int, min_share: float, per_site: bool = True) -> None:
         self.min_docs = min_docs
         self.min_share = min_share
+        self.per_site = per_site
         self._parts: list[tuple[np.ndarray, ...]] = []
-        self._boiler: dict[int, tuple[int, int]] = {}  # key -> (first doc, its segment)
-        self._stories: dict[int, int] = {}  # key -> stories, for keys in 2+ stories
+        self._boiler: dict[int, Recurring] = {}
 
     def add_many(
         self,
@@ -52,8 +86,7 @@ class BoilerplateCounter:
         segments: np.ndarray,
         sites: np.ndarray,
     ) -> None:
-        """Record segments (already made site-specific), with their story, document,
-        segment index and site number."""
+        """Record segments with their story, document, segment index and site number."""
         self._parts.append(
             (
                 keys.astype(np.uint64),
@@ -69,52 +102,68 @@ class BoilerplateCounter:
         self.add_many(one([key]), one([story]), one([doc]), one([segment]), one([site]))
 
     def finish(self) -> None:
-        """Count distinct stories per key and keep the keys that are boilerplate."""
+        """Count distinct stories and sites per key and keep the keys that are boilerplate."""
         if not self._parts:
             return
         keys, stories, docs, segments, sites = (np.concatenate(c) for c in zip(*self._parts))
         self._parts = []
         if not len(keys):
             return
-        site_total = np.zeros(int(sites.max()) + 1, dtype=np.int64)
         pairs = np.unique(sites.astype(np.uint64) << np.uint64(32) | stories.astype(np.uint64))
-        np.add.at(site_total, (pairs >> np.uint64(32)).astype(np.intp), 1)
+        if self.per_site:
+            site_total = np.zeros(int(sites.max()) + 1, dtype=np.int64)
+            np.add.at(site_total, (pairs >> np.uint64(32)).astype(np.intp), 1)
+        else:
+            everything = len(np.unique(pairs & np.uint64(0xFFFFFFFF)))
+            site_total = np.full(int(sites.max()) + 1, everything, dtype=np.int64)
         cutoff = np.maximum(float(self.min_docs), self.min_share * site_total)
-        # first occurrence of each key: sort by (key, doc, segment)
+        # first occurrences: sort by (key, doc, segment)
         order = np.lexsort((segments, docs, keys))
         keys, stories, docs, segments, sites = (
             a[order] for a in (keys, stories, docs, segments, sites)
         )
-        first = np.concatenate(([True], keys[1:] != keys[:-1]))
+        first = np.r_[True, keys[1:] != keys[:-1]]
         starts = np.flatnonzero(first)
-        # distinct stories per key
-        by_story = np.lexsort((stories, keys))
-        ks, ss = keys[by_story], stories[by_story]
-        new_story = np.concatenate(([True], (ks[1:] != ks[:-1]) | (ss[1:] != ss[:-1])))
-        distinct = np.add.reduceat(new_story.astype(np.int64), starts)
-        many = np.flatnonzero(distinct >= 2)
-        self._stories = dict(zip(keys[starts[many]].tolist(), distinct[many].tolist()))
+        group = np.cumsum(first) - 1
+        distinct = _distinct_per_group(keys, stories, starts)
         hot = np.flatnonzero(distinct >= cutoff[sites[starts]])
+        if not len(hot):
+            return
+        site_count = _distinct_per_group(keys, sites, starts)
+        # the second distinct document of each key: the first row whose doc differs
+        other = np.r_[False, (docs[1:] != docs[:-1]) & ~first[1:]]
+        second = np.full(len(starts), -1, dtype=np.int64)
+        rows = np.flatnonzero(other)
+        firsts_of_group = np.r_[True, group[rows][1:] != group[rows][:-1]] if len(rows) else []
+        second[group[rows[firsts_of_group]]] = docs[rows[firsts_of_group]]
         self._boiler = {
-            k: (d, s)
-            for k, d, s in zip(
+            k: Recurring(d, s, t, n, m, total)
+            for k, d, s, t, n, m, total in zip(
                 keys[starts[hot]].tolist(),
                 docs[starts[hot]].tolist(),
                 segments[starts[hot]].tolist(),
+                second[hot].tolist(),
+                distinct[hot].tolist(),
+                site_count[hot].tolist(),
+                site_total[sites[starts[hot]]].tolist(),
             )
         }
-
-    def stories(self, key: int) -> int:
-        """Distinct stories the key occurs in (0 or 1 are both reported as at most 1)."""
-        return self._stories.get(key, 1 if key in self._boiler else 0)
 
     def is_boilerplate(self, key: int) -> bool:
         return key in self._boiler
 
-    def first(self, key: int) -> tuple[int, int] | None:
-        """(document number, segment index) where a boilerplate key was first seen."""
+    def get(self, key: int) -> Recurring | None:
         return self._boiler.get(key)
 
-    def table(self) -> dict[int, tuple[int, int]]:
-        """Every boilerplate key, with the (document, segment) where it was first seen."""
+    def table(self) -> dict[int, Recurring]:
+        """Every boilerplate key and what the corpus says about it."""
         return dict(self._boiler)
+
+
+def _distinct_per_group(keys: np.ndarray, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Distinct ``values`` per run of equal ``keys`` (runs starting at ``starts``)."""
+    order = np.lexsort((values, keys))
+    k, v = keys[order], values[order]
+    new = np.r_[True, (k[1:] != k[:-1]) | (v[1:] != v[:-1])]
+    out: np.ndarray = np.add.reduceat(new.astype(np.int64), starts)
+    return out
