@@ -49,7 +49,9 @@ class CleanerConfig:
     # Boilerplate across the corpus.
     boilerplate_min_docs: int = 5  # distinct stories a segment must recur in ...
     boilerplate_min_share: float = 0.0  # ... and, if set, this share of its site's stories
-    prose_min_share: float = 0.01  # a line that reads as article text needs this share too
+    # weaker evidence needs this share of its site's stories too: a line that reads as
+    # article text, or a line matched only by its shape (a timestamp, a counter)
+    weak_min_share: float = 0.01
     site_field: str | None = None  # record field naming the site: count boilerplate per site
     url_field: str | None = "url"  # else the host of this field's URL names the site
     story_threshold: float = 0.5  # raw articles this similar count as one story
@@ -80,7 +82,7 @@ class CleanerConfig:
         ):
             value = getattr(self, name)
             _check(0.0 < value <= 1.0, f"{name} must be in (0, 1], got {value!r}")
-        for name in ("boilerplate_min_share", "prose_min_share"):
+        for name in ("boilerplate_min_share", "weak_min_share"):
             value = getattr(self, name)
             _check(0.0 <= value <= 1.0, f"{name} must be in [0, 1], got {value!r}")
         _check(self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2")

@@ -68,6 +68,7 @@ class Batch:
     shapes: np.ndarray  # uint64 per segment: shape key of a date/time/counter line, else 0
     first: np.ndarray  # intp, index of each article's first segment (and the total at the end)
     repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
+    judged: np.ndarray  # bool per segment: long enough for the paragraph rule
 
     def span(self, k: int) -> range:
         """The segment numbers of article ``k``."""
@@ -97,11 +98,22 @@ def fingerprint_batch(
             shapes[i] = shape_key(norms[i])
     first = np.zeros(len(articles) + 1, dtype=np.intp)
     np.cumsum([len(ss) for ss in segs], out=first[1:])
+    judged = np.minimum(tokens.lettered, distinct_words(tokens)) >= config.paragraph_min_words
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
         article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
-        pairs = repeated_pairs(tokens, article_of, config)
-    return Batch(articles, segs, norms, tokens, keys, shapes, first, pairs)
+        pairs = repeated_pairs(tokens, article_of, config, judged)
+    return Batch(articles, segs, norms, tokens, keys, shapes, first, pairs, judged)
+
+
+def distinct_words(tokens: Tokens) -> np.ndarray:
+    """Distinct words per segment."""
+    if not len(tokens.hashes):
+        return np.zeros(len(tokens.counts), dtype=np.intp)
+    order = np.lexsort((tokens.hashes, tokens.owner))
+    owner, hashes = tokens.owner[order], tokens.hashes[order]
+    new = np.r_[True, (owner[1:] != owner[:-1]) | (hashes[1:] != hashes[:-1])]
+    return np.bincount(owner[new], minlength=len(tokens.counts)).astype(np.intp)
 
 
 def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher) -> Bodies:

@@ -11,8 +11,9 @@ Four layouts occur in scraped text:
   wrapped fragment such as ``said.`` or a row label such as ``Year`` is never
   judged on its own;
 * paragraphs joined by a marker on one line (`` ### `` in some dumps): given as
-  ``separator``, or found when a run of two or more ``#*=~-_+`` characters
-  between spaces joins the text three times or more: a segment is a piece;
+  ``separator``, or, in a text of one line, found when a run of three or more
+  ``#*=~-_+`` characters between spaces joins it three times or more: a
+  segment is a piece;
 * no line break at all (one-paragraph extractions, text whose whitespace was
   collapsed): a segment is a sentence, and a headline printed several times
   at the start (``Title Title Body...``) is split off as one segment per copy.
@@ -36,6 +37,7 @@ _CLOSERS = tuple(".!?:;\"'”’)]»…")
 WRAP_MAX_WIDTH = 100  # hard-wrapped text is wrapped at no more than this many characters
 WRAP_MIN_WIDTH = 40
 TABLE_MAX_WIDTH = 60  # longest line that can be a table row
+FIGURES_SHARE = 0.25  # a table row has at least this share of figures among its words
 MARKER_MIN_COUNT = 3  # a marker joining at least this many pieces is a paragraph separator
 HEADLINE_MAX_WORDS = 40  # longest headline split off the start of a one-line text
 
@@ -107,6 +109,11 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _WORD_SPAN = re.compile(r"\w+")
+_NUMBER_WORDS = re.compile(
+    r"^(?:vs|nil|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _is_blank(line: str) -> bool:
@@ -128,10 +135,14 @@ def _lines(text: str) -> list[tuple[int, int, str]]:
 
 
 def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
+    """Whether lines were wrapped at a fixed width: many long lines that do not end a
+    sentence, or paragraphs that start with an indented line and continue unindented."""
     widths = [len(c.rstrip()) for c in contents]
     width = max(widths, default=0)
     if len(contents) < 3 or not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return False, width
+    if _indented_paragraphs(contents):
+        return True, width
     open_full = sum(
         1
         for c, w in zip(contents, widths)
@@ -141,28 +152,41 @@ def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
 
 
 def _indented(line: str) -> bool:
-    return line.startswith(("  ", "\t"))
+    return line[:1].isspace()
+
+
+def _indented_paragraphs(contents: list[str]) -> bool:
+    """Wire copy: paragraphs start with an indented line and continue unindented after a
+    line that does not end a sentence."""
+    indented = [_indented(c) for c in contents]
+    if sum(indented[1:]) < 2:
+        return False
+    return any(
+        not indented[p] and not contents[p - 1].rstrip().endswith(_CLOSERS)
+        for p in range(1, len(contents))
+    )
 
 
 def _wrapped_joins(contents: list[str]) -> set[int]:
     """Hard-wrapped text: when paragraphs start with an indented line (wire copy), a line
     continues its paragraph unless it is indented; otherwise unless the line before
     ends a sentence."""
-    indented = [_indented(c) for c in contents]
-    if sum(indented[1:]) >= 2 and not all(indented[1:]):
-        return {pos for pos in range(1, len(contents)) if not indented[pos]}
+    if _indented_paragraphs(contents):
+        return {pos for pos in range(1, len(contents)) if not _indented(contents[pos])}
     return {
         pos for pos in range(1, len(contents)) if not contents[pos - 1].rstrip().endswith(_CLOSERS)
     }
 
 
-def _is_figures(line: str) -> bool:
-    """A short line made largely of figures: ``Shr 1.23 dlrs vs 1.10 dlrs``, ``Pay April 30``."""
+def is_figures(line: str) -> bool:
+    """A short line made largely of figures (a quarter of its words or more, counting
+    number words and the ``vs`` of comparisons): ``Shr 1.23 dlrs vs 1.10 dlrs``,
+    ``Pay April 30``, ``Record March nine``, ``Revs nil vs nil``."""
     tokens = line.split()
     if not tokens or len(line.strip()) > TABLE_MAX_WIDTH:
         return False
-    numeric = sum(1 for t in tokens if any(ch.isdigit() for ch in t))
-    return numeric >= 0.3 * len(tokens)
+    numeric = sum(1 for t in tokens if _NUMBER_WORDS.match(t) or any(ch.isdigit() for ch in t))
+    return numeric >= FIGURES_SHARE * len(tokens)
 
 
 def _table_joins(contents: list[str]) -> set[int]:
@@ -175,7 +199,7 @@ def _table_joins(contents: list[str]) -> set[int]:
     copyright line with a year in it is not a row.
     """
     n = len(contents)
-    figures = [_is_figures(c) for c in contents]
+    figures = [is_figures(c) for c in contents]
     short = [0 < len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
     member = [figures[p] or (short[p] and p + 1 < n and figures[p + 1]) for p in range(n)]
     joins: set[int] = set()
@@ -239,12 +263,13 @@ def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     else:
         contents = [lines[i][2] for i in text_rows]
         wrapped, _ = _is_hard_wrapped(contents)
-        joins = _wrapped_joins(contents) if wrapped else _table_joins(contents)
-        joined = "wrapped" if wrapped else "table"
+        table = _table_joins(contents)  # rows of a table stay together in wrapped text too
+        joins = (_wrapped_joins(contents) | table) if wrapped else table
         for pos, i in enumerate(text_rows):
             if pos in joins:
                 groups[-1].append(i)
-                kinds[-1] = joined
+                if kinds[-1] != "table":
+                    kinds[-1] = "table" if pos in table else "wrapped"
             else:
                 groups.append([i])
                 kinds.append("line")
@@ -313,9 +338,10 @@ def segment(text: str, separator: str | None = None) -> list[Segment]:
     """The segments of ``text`` in order, with character offsets.
 
     ``separator`` is a string that joins paragraphs (such as `` ### ``); when
-    None, one is looked for (`find_separator`).
+    None and the text is one line, one is looked for (`find_separator`).
     """
-    separator = separator or find_separator(text)
+    if separator is None and "\n" not in text.strip():
+        separator = find_separator(text)  # only a one-line text is looked into
     spans: list[tuple[int, int, str]] = []
     if separator and separator in text:
         pos = 0

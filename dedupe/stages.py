@@ -27,15 +27,17 @@ from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
 from .rules.title import choose_title
 
 # A line that reads as article text: a sentence that does not address the reader.
-PROSE_MIN_WORDS = 6
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+PROSE_MIN_WORDS = 4
+_SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _ATTRIBUTION = re.compile(r"^[—―–-]\s*\w")  # "— Donald J. Trump (@realDonaldTrump) ..."
 _READER = re.compile(
-    r"\b(?:you|your|yours|you're|we|our|us|click|here|subscribe|subscribers?|sign|signup|"
-    r"login|log|register|newsletters?|e-?mail|share|print|cookies?|copyright|rights|"
-    r"reserved|advert\w*|privacy|terms|follow|download|app|site|website|browser|javascript|"
-    r"comments?|reply|post|posts|rss|feed|menu|search|skip|navigation|page|pages)\b"
+    r"\b(?:you|your|yours|you're|we're|our|ours|click|subscribe|subscribers|subscription|"
+    r"sign up|sign in|signup|log in|login|log on|newsletters?|e-?mail|cookies?|copyright|"
+    r"all rights reserved|advertis\w*|advert|privacy policy|website|browser|javascript|"
+    r"rss|skip to)\b",
+    re.IGNORECASE,
 )
+_READER_CASED = re.compile(r"\b(?:We|we|us|Us)\b")  # not "US", the country
 
 
 @dataclass
@@ -103,7 +105,7 @@ def is_prose(text: str) -> bool:
         return True
     if len(stripped.split()) < PROSE_MIN_WORDS or not _SENTENCE_END.search(stripped):
         return False
-    return _READER.search(stripped.lower()) is None
+    return _READER.search(stripped) is None and _READER_CASED.search(stripped) is None
 
 
 def survey_batch(articles: Sequence[Article], config: CleanerConfig, hasher: Hasher) -> Survey:
@@ -166,10 +168,11 @@ def _boilerplate(
         if hit is None:
             continue
         info, match, scope = hit
-        if is_prose(batch.segments[k][i].text) and (
-            scope == "sites" or info.stories < config.prose_min_share * info.total
-        ):
+        rare = info.stories < config.weak_min_share * info.total
+        if is_prose(batch.segments[k][i].text) and (scope == "sites" or rare):
             continue  # article text quoted across sites, or a rare template sentence
+        if match == "shape" and rare:
+            continue  # a date or a figure in a few stories is theirs, not a site's stamp
         found[i] = Decision(
             "boilerplate",
             info.first_doc,
@@ -195,7 +198,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     segments = batch.segments[k]
     norms = batch.norms[span.start : span.stop]
     words = batch.tokens.counts[span.start : span.stop]
-    lettered = batch.tokens.lettered[span.start : span.stop].tolist()
+    judged = batch.judged[span.start : span.stop].tolist()
     keys = batch.keys[span.start : span.stop].tolist()
     removed = _boilerplate(batch, k, c, tables) if c.boilerplate else {}
     field_title = None
@@ -223,7 +226,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
         for i in range(len(segments)):
             if i in removed:
                 continue
-            if i != title and lettered[i] >= c.paragraph_min_words:
+            if i != title and judged[i]:
                 hit = _repeat(span.start + i, span.start, keys[i], batch, indexed, kept)
                 if hit is not None:
                     removed[i] = Decision("paragraph", None, hit[0], hit[1])

@@ -13,7 +13,9 @@ title tags add around them:
   ``Headline_English_Xinhua``; the headline is then a run of consecutive parts;
 * a teaser cut with an ellipsis: the headline's first words (at least four)
   followed by ``…`` or ``...``;
-* small edits: character 3-gram Jaccard of the word sequences ≥ the threshold.
+* small edits: character 3-gram Jaccard of the word sequences ≥ the threshold,
+  with the same first or last word (a list of the same names in another order
+  is not an edit).
 
 Figures must agree (``19 min ago`` does not repeat ``9 min ago``). An affix
 never swallows the headline: the matched run must hold at least as many words
@@ -192,5 +194,8 @@ class Headline:
                 continue
             if _DIGITS.findall(candidate) != self._figures:  # "19 min ago" is not "9 min ago"
                 continue
+            words = candidate.split()
+            if words[:1] != self.words[:1] and words[-1:] != self.words[-1:]:
+                continue  # an edit keeps the start or the end: not the same words reordered
             best = max(best, jaccard(char_ngrams(candidate, self.ngram), self._grams))
         return Variant("near", best) if best >= self.threshold else None

@@ -22,13 +22,18 @@ _MAX_GROUP = 32  # an n-gram is compared across at most this many segments of an
 
 
 def repeated_pairs(
-    tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+    tokens: Tokens,
+    article_of: np.ndarray,
+    config: CleanerConfig,
+    eligible: np.ndarray | None = None,
 ) -> dict[int, list[tuple[int, float]]]:
     """Pairs (earlier i, later j) of segments of one article whose word n-gram sets are
     similar (Jaccard) or where j lies inside i (containment), with the score.
-
-    """
-    eligible = (tokens.lettered >= config.paragraph_min_words) & (tokens.counts <= MAX_NEAR_WORDS)
+    ``eligible`` (bool per segment) says which segments are judged; by default those
+    with ``paragraph_min_words`` words holding a letter."""
+    if eligible is None:
+        eligible = tokens.lettered >= config.paragraph_min_words
+    eligible = eligible & (tokens.counts <= MAX_NEAR_WORDS)
     grams, seg = ngrams(tokens, config.paragraph_ngram, include=eligible)
     if not len(grams):
         return {}

@@ -4,9 +4,10 @@ An explicit ``title`` field is authoritative: every segment that repeats it
 (see `dedupe.rules.headline`) is a repeat. Otherwise the title is chosen
 among the first segments of the text:
 
-1. Candidates are *headline-like* segments near the top (the first
-   ``WINDOW`` segments, and the few just above the first long paragraph, where
-   an ``<h1>`` sits in a page dumped whole): 3 to 30 words, not a date or time
+1. Candidates are *headline-like* segments near the top (the first ``FIRST``
+   of the first ``WINDOW`` segments, and the few just above the first long
+   paragraph, where an ``<h1>`` sits in a page dumped whole): 3 to 30 words,
+   mostly words (not a row of figures, nor a label between rows), not a date or time
    (``Published 10:49 p.m. ET June 17, 2019``, ``Updated 3 hours ago``), not a
    byline (``By Jane Doe, Staff Writer``), not a breadcrumb or navigation bar
    (``Home > World > Europe``), not boilerplate of the corpus.
@@ -27,10 +28,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..segment import is_figures
 from .headline import Forms, Headline, Variant, flat
 
-WINDOW = 10  # title candidates among the first segments ...
-BEFORE_BODY = 4  # ... and among those just above the first long paragraph
+WINDOW = 10  # title candidates: the first few headline-like segments among the first ...
+FIRST = 3  # ... (this many) ...
+BEFORE_BODY = 4  # ... and those just above the first long paragraph
 TOP = 5  # without repeats, the title is headline-like and among the first segments
 MIN_WORDS = 3
 MAX_WORDS = 30
@@ -143,13 +146,20 @@ def choose_title(
         return TitleChoice(None, headline, repeats_of(headline, None))
 
     n = len(raw)
-    window = list(range(min(n, WINDOW)))
+
+    def eligible(i: int) -> bool:
+        if excluded[i] or not headline_like(raw[i], normalized[i]):
+            return False
+        # a short line between rows of figures is a row label, not a headline
+        return not (0 < i < n - 1 and is_figures(raw[i - 1]) and is_figures(raw[i + 1]))
+
+    candidates = [i for i in range(min(n, WINDOW)) if eligible(i)][:FIRST]
     first_body = next((i for i in range(n) if body_words[i] >= BODY_WORDS), None)
     if first_body is not None:
-        window += range(max(0, first_body - BEFORE_BODY), first_body)
-    candidates = [
-        i for i in dict.fromkeys(window) if not excluded[i] and headline_like(raw[i], normalized[i])
-    ]
+        candidates += [
+            i for i in range(max(0, first_body - BEFORE_BODY), first_body) if eligible(i)
+        ]
+    candidates = list(dict.fromkeys(candidates))
     best: tuple[int, int, TitleChoice] | None = None  # (words, -segment, choice)
     for c in candidates:
         headline = Headline(form(c), ngram, threshold)
@@ -166,6 +176,8 @@ def choose_title(
                     choices.append(TitleChoice(j, plain, found))
         if not choices:  # not a title-tag line: the candidate itself, if repeated
             found = repeats_of(headline, c)
+            if c != candidates[0]:  # a later candidate needs a plain copy, not a near one
+                found = {j: v for j, v in found.items() if v.kind not in ("near", "teaser")}
             if found:
                 choices.append(TitleChoice(c, headline, found))
         for choice in choices:
