@@ -37,6 +37,7 @@ from .normalize import (
     SEP,
     Tokens,
     exact_key,
+    is_date_line,
     ngrams,
     normalize_many,
     segment_keys,
@@ -46,7 +47,6 @@ from .normalize import (
 )
 from .records import Article, Segment
 from .rules.paragraph import repeated_pairs
-from .rules.title import is_date_line
 from .segment import segment
 
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
@@ -96,6 +96,11 @@ def fingerprint_batch(
             keys[i] = exact_key(seg.text)
         if seg.kind in _STANDALONE and "\n" not in seg.text and is_date_line(norms[i]):
             shapes[i] = shape_key(norms[i])
+    for i, seg in enumerate(flat_segs):  # a block of date lines (an archive list)
+        if seg.kind == "table":
+            lines = norms_of_lines(seg.text)
+            if all(is_date_line(line) for line in lines):
+                shapes[i] = shape_key("\n".join(lines))
     first = np.zeros(len(articles) + 1, dtype=np.intp)
     np.cumsum([len(ss) for ss in segs], out=first[1:])
     judged = np.minimum(tokens.lettered, distinct_words(tokens)) >= config.paragraph_min_words
@@ -104,6 +109,11 @@ def fingerprint_batch(
         article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
         pairs = repeated_pairs(tokens, article_of, config, judged)
     return Batch(articles, segs, norms, tokens, keys, shapes, first, pairs, judged)
+
+
+def norms_of_lines(text: str) -> list[str]:
+    """The normalised non-blank lines of a segment."""
+    return [line for line in normalize_many(text.splitlines()) if line]
 
 
 def distinct_words(tokens: Tokens) -> np.ndarray:

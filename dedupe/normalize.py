@@ -313,6 +313,8 @@ def exact_key(text: str) -> int:
 def shape(normalized: str) -> str:
     """The shape of a line: figures, month and weekday names masked
     (``updated 3 hours ago`` -> ``updated # hours ago``)."""
+    if "\n" in normalized:
+        return "\n".join(shape(line) for line in normalized.split("\n"))
     out = []
     for token in _SHAPE_TOKEN.findall(normalized):
         if token[0].isdigit():
@@ -328,3 +330,31 @@ def shape(normalized: str) -> str:
 
 def shape_key(normalized: str) -> int:
     return xxhash.xxh3_64_intdigest(shape(normalized).encode("utf-8", "surrogatepass"), SHAPE_SALT)
+
+
+# -- date, time and counter lines ----------------------------------------------
+
+_MONTH_NAMES = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|"
+    "september|oct|october|nov|november|dec|december"
+)
+_DAYS = (
+    "mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|"
+    "saturday|sun|sunday"
+)
+_TIME_WORDS = (
+    "published|updated|update|posted|last|modified|created|edited|on|at|am|pm|a|m|p|et|est|"
+    "edt|ct|cst|cdt|pt|pst|pdt|mt|gmt|bst|utc|cet|cest|ist|aest|aedt|sast|hkt|jst|ago|hours|"
+    "hour|hrs|hr|minutes|minute|mins|min|seconds|secs|days|day|weeks|week|months|month|"
+    "yesterday|today|now|just|th|st|nd|rd|of|and|the|time|date|by"
+)
+_DATE_TOKEN = re.compile(rf"^(?:\d+(?:st|nd|rd|th|h|am|pm)?|{_MONTH_NAMES}|{_DAYS}|{_TIME_WORDS})$")
+_FLAT_WORD = re.compile(r"[^\W_]+")
+
+
+def is_date_line(normalized: str) -> bool:
+    """A date, time or update stamp: ``published 10:49 p.m. et june 17, 2019``."""
+    tokens = _FLAT_WORD.findall(normalized)
+    if not tokens or not any(t[0].isdigit() or _DATE_TOKEN.match(t) for t in tokens[:3]):
+        return False
+    return sum(1 for t in tokens if not _DATE_TOKEN.match(t)) <= 1

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from .normalize import is_date_line
 from .records import Segment
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
@@ -193,15 +194,20 @@ def _table_joins(contents: list[str]) -> set[int]:
     """Rows of a table (short lines made largely of figures, with their labels) form one
     segment.
 
-    A row is a short line of which at least 30% of the words hold digits; a short
-    line just above a row is its label (``Year``, ``Nine mths``). A run of two or
-    more such lines holding at least two rows is joined. A headline or a
+    A row is a short line of which at least a quarter of the words are figures; a
+    short line just above a row is its label (``Year``, ``Nine mths``), unless that
+    row is a date (a headline above ``Posted January 1, 2008 16:10``). A run of two
+    or more such lines holding at least two rows is joined. A headline or a
     copyright line with a year in it is not a row.
     """
     n = len(contents)
     figures = [is_figures(c) for c in contents]
+    dates = [f and is_date_line(c.casefold()) for f, c in zip(figures, contents)]
     short = [0 < len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
-    member = [figures[p] or (short[p] and p + 1 < n and figures[p + 1]) for p in range(n)]
+    member = [
+        figures[p] or (short[p] and p + 1 < n and figures[p + 1] and not dates[p + 1])
+        for p in range(n)
+    ]
     joins: set[int] = set()
     p = 0
     while p < n:

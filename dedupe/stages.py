@@ -28,6 +28,7 @@ from .rules.title import choose_title
 
 # A line that reads as article text: a sentence that does not address the reader.
 PROSE_MIN_WORDS = 4
+BODY_MIN_WORDS = 15  # a segment this long that is not boilerplate is article text
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _ATTRIBUTION = re.compile(r"^[—―–-]\s*\w")  # "— Donald J. Trump (@realDonaldTrump) ..."
 _READER = re.compile(
@@ -151,7 +152,7 @@ def _boilerplate(
         (site_keys(keys, salt).tolist(), "exact"),
         (np.where(shapes != 0, site_keys(shapes, salt), 0).tolist(), "shape"),
     ]
-    found: dict[int, Decision] = {}
+    hits: dict[int, tuple[Recurring, str, str]] = {}
     for i in range(len(span)):
         hit: tuple[Recurring, str, str] | None = None
         for values, match in lookups:
@@ -165,14 +166,22 @@ def _boilerplate(
                 if info is not None and info.sites >= 2:
                     hit = (info, match, "sites")
                     break
-        if hit is None:
-            continue
-        info, match, scope = hit
+        if hit is not None:
+            hits[i] = hit
+    words = batch.tokens.counts[span.start : span.stop].tolist()
+    lettered = batch.tokens.lettered[span.start : span.stop].tolist()
+    body = [w >= BODY_MIN_WORDS and i not in hits for i, w in enumerate(words)]
+    found: dict[int, Decision] = {}
+    for i, (info, match, scope) in hits.items():
         rare = info.stories < config.weak_min_share * info.total
-        if is_prose(batch.segments[k][i].text) and (scope == "sites" or rare):
-            continue  # article text quoted across sites, or a rare template sentence
+        text = batch.segments[k][i].text
+        if (is_prose(text) or _embedded(i, body, hits)) and (scope == "sites" or rare):
+            continue  # article text: quoted across sites, a rare template sentence, or
+            # a short line inside the article ("Yes." answering a question)
         if match == "shape" and rare:
             continue  # a date or a figure in a few stories is theirs, not a site's stamp
+        if not lettered[i] and _embedded(i, body, hits):
+            continue  # punctuation or a figure inside the article text
         found[i] = Decision(
             "boilerplate",
             info.first_doc,
@@ -188,6 +197,14 @@ def _boilerplate(
             },
         )
     return found
+
+
+def _embedded(i: int, body: list[bool], hits: dict[int, Any]) -> bool:
+    """Whether segment ``i`` sits between two paragraphs of article text (the nearest
+    segments before and after it that are not boilerplate)."""
+    before = next((j for j in range(i - 1, -1, -1) if j not in hits), None)
+    after = next((j for j in range(i + 1, len(body)) if j not in hits), None)
+    return before is not None and after is not None and body[before] and body[after]
 
 
 def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdict:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..normalize import is_date_line
 from ..segment import is_figures
 from .headline import Forms, Headline, Variant, flat
 
@@ -40,21 +41,6 @@ MAX_WORDS = 30
 SENTENCE_WORDS = 12  # a longer segment ending with a full stop is a sentence, not a headline
 BODY_WORDS = 25  # a paragraph this long is article text
 
-_MONTHS = (
-    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|"
-    "september|oct|october|nov|november|dec|december"
-)
-_DAYS = (
-    "mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|"
-    "saturday|sun|sunday"
-)
-_TIME_WORDS = (
-    "published|updated|update|posted|last|modified|created|edited|on|at|am|pm|a|m|p|et|est|"
-    "edt|ct|cst|cdt|pt|pst|pdt|mt|gmt|bst|utc|cet|cest|ist|aest|aedt|sast|hkt|jst|ago|hours|"
-    "hour|hrs|hr|minutes|minute|mins|min|seconds|secs|days|day|weeks|week|months|month|"
-    "yesterday|today|now|just|th|st|nd|rd|of|and|the|time|date|by"
-)
-_DATE_TOKEN = re.compile(rf"^(?:\d+(?:st|nd|rd|th|h|am|pm)?|{_MONTHS}|{_DAYS}|{_TIME_WORDS})$")
 _BYLINE = re.compile(
     r"^(?:by|written by|posted by|reporting by|words by|story by|report by|from)\s", re.I
 )
@@ -72,14 +58,6 @@ class TitleChoice:
     segment: int | None  # the title's segment; None when it comes from a field or is absent
     headline: Headline | None
     repeats: dict[int, Variant] = field(default_factory=dict)
-
-
-def is_date_line(normalized: str) -> bool:
-    """A date, time or update stamp: ``published 10:49 p.m. et june 17, 2019``."""
-    tokens = flat(normalized).split()
-    if not tokens or not any(t[0].isdigit() or _DATE_TOKEN.match(t) for t in tokens[:3]):
-        return False
-    return sum(1 for t in tokens if not _DATE_TOKEN.match(t)) <= 1
 
 
 def is_byline(normalized: str) -> bool:
