@@ -12,8 +12,9 @@ bylines, timestamps, breadcrumbs and widgets seen on the L3S-GN1 Google News
 pages); all site names, people and tweets are invented.
 
 Labels are exact by construction and then checked (`check`): a boilerplate
-line recurs in at least `MIN_STORIES` distinct stories of its site (its shape,
-for varying lines), and is removed from every page otherwise; no must-stay text
+line recurs in at least `MIN_STORIES` distinct stories of its site (its `shape`,
+figures, month and weekday names masked, for varying lines), and is removed
+from every page otherwise; no must-stay text
 equals a boilerplate text; a must-stay text recurs in `MIN_STORIES` stories or
 more only when it is a table row or a quoted tweet; short look-alike content
 lines recur in at most `MAX_LOOKALIKE` stories; and in single-line texts every
@@ -1365,8 +1366,8 @@ def check(docs: list[Doc]) -> dict[str, int]:
     def bkey(d: Doc, p: Piece) -> str | None:
         if p.rule != "boilerplate":
             return None
-        if p.kind.startswith("varying:"):
-            return f"{d.site.key}\t{p.kind}"
+        if p.kind.startswith("varying:"):  # it recurs by its shape
+            return f"{d.site.key}\t{shape(label_text(d, p))}"
         return f"{d.site.key}\t{label_text(d, p)}"
 
     counts = _stories(docs, bkey)

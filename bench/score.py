@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             all_misses += [{"corpus": cname, "system": name, **m} for m in misses]
         if systems:
             notes.append(_corpus_note(cname, corpus, rows[-1][2]))
-        if any(t.get("scoring") for t in truth):
+        if krows and any(t.get("scoring") for t in truth):
             kind_tables.append(kinds_table(cname, krows))
     md = table(rows)
     print(md)
