@@ -706,6 +706,11 @@ def headline_like(title: str) -> bool:
     )
 
 
+def usable_bases(bases: list[Base]) -> list[Base]:
+    """The bases whose title is a plain headline."""
+    return [b for b in bases if headline_like(b.title) and b.id not in NOT_HEADLINES]
+
+
 def section_of(base_id: str) -> str:
     parts = base_id.split("-")
     return SECTIONS.get(parts[1], "News")
@@ -1298,7 +1303,21 @@ class Renderer:
         pieces += self.slot("rare", d)
         if rng.random() < 0.85:
             pieces.append(Piece(s.copyright, "boilerplate", "exact:copyright"))
+        # their own kinds, so the tables show what splitting at ` ### ` would gain
+        for p in pieces:
+            if p.rule in ("paragraph", "boilerplate"):
+                p.kind = HASH_KINDS.get(p.kind, p.kind)
         d.pieces = pieces
+
+
+HASH_KINDS = {
+    "exact": "hash:exact",
+    "edited": "hash:edited",
+    "exact:advert": "hash:more",
+    "exact:share": "hash:share",
+    "exact:copyright": "hash:copyright",
+    "rare": "hash:rare",
+}
 
 
 def render(docs: list[Doc], rng: random.Random) -> None:
@@ -1424,7 +1443,7 @@ def build(
     seed: int,
 ) -> tuple[list[Doc], dict[str, int]]:
     rng = random.Random(seed)
-    bases = [b for b in bases if headline_like(b.title) and b.id not in NOT_HEADLINES]
+    bases = usable_bases(bases)
     docs = plan_articles(bases, n_articles, copy_rate, rng)
     plan_negatives(docs, n_articles, rng)
     plan_rare(docs, rng)
@@ -1545,6 +1564,8 @@ KIND_LABELS: dict[str, str] = {
     # paragraph
     "exact": "exact repeat",
     "edited": "lightly edited repeat",
+    "hash:exact": "exact repeat, in a ` ### ` text",
+    "hash:edited": "lightly edited repeat, in a ` ### ` text",
     # boilerplate
     "exact:nav": "header navigation",
     "exact:lookalike-nav": "one-word navigation/poll lines (`Contact`, `London`, `Yes`, `Photos`)",
@@ -1555,7 +1576,7 @@ KIND_LABELS: dict[str, str] = {
     "exact:footer": "footer links",
     "exact:copyright": "copyright line",
     "exact:cookie": "cookie notice",
-    "exact:advert": "advert label between paragraphs (`More` chunk in ### texts)",
+    "exact:advert": "advert label between paragraphs",
     "exact:widget": "widget headers (`Archives`, weekday row, poll question)",
     "exact:signoff": "wire sign-off (` Reuter`)",
     "varying:timestamp": "timestamp line, one format per site (`Published 10:49 p.m. ET ...`)",
@@ -1565,6 +1586,10 @@ KIND_LABELS: dict[str, str] = {
     "varying:archive": "archive list of months (`December 2018`)",
     "varying:calendar": "calendar widget: month and week rows of day numbers",
     "rare": "site line on only 6-15 stories (< 1% of the corpus)",
+    "hash:more": "`More` chunk between paragraphs, in ` ### ` texts",
+    "hash:share": "share chunk, in ` ### ` texts",
+    "hash:copyright": "copyright chunk, in ` ### ` texts",
+    "hash:rare": "rare site chunk (6-15 stories), in ` ### ` texts",
     # documents
     "doc:syndicated": "syndicated copy (edits, dropped paragraphs, dateline, retitled)",
     "doc:abridged": "abridged copy (the first third of the original)",

@@ -430,6 +430,7 @@ def main_hard(args: argparse.Namespace, bases: list[Base], sources: tuple[str, .
         "copy_rate": args.copy_rate,
         "sources": args.sources,
         "bases_available": len(bases),
+        "bases_headline_like": len(hardcorpus.usable_bases(bases)),
         "reuters_available": len(wires),
         **counts,
         "dropped_by_check": dropped,

@@ -125,7 +125,12 @@ def test_hard_corpus_has_every_phenomenon(hard: Path) -> None:
         "oneline-repeat",
         "hash-repeat",
     }
-    assert {k for r, k in go if r == "paragraph"} == {"exact", "edited"}
+    assert {k for r, k in go if r == "paragraph"} == {
+        "exact",
+        "edited",
+        "hash:exact",
+        "hash:edited",
+    }
     varying = {"timestamp", "updated", "modified", "page", "archive", "calendar"}
     assert {k for r, k in go if r == "boilerplate"} >= {f"varying:{v}" for v in varying} | {
         "rare",
@@ -160,7 +165,9 @@ def test_hard_corpus_labels_match_the_files(hard: Path) -> None:
     for t in truth:
         text = (hard / "txt" / t["txt"]).read_text("utf-8")
         rec = records[t["id"]]
-        assert urlparse(rec["url"]).hostname == f"www.{t['site']}.example" and rec["site"] == t["site"]
+        assert (
+            urlparse(rec["url"]).hostname == f"www.{t['site']}.example" and rec["site"] == t["site"]
+        )
         if t["scoring"] == "lines":
             labelled = list(t["stay"]) + [g["text"] for g in t["go"]]
             assert sorted(text_lines(text)) == sorted(labelled), t["id"]
@@ -227,20 +234,27 @@ def test_score_cli_on_both_corpora(corpus: Path, hard: Path, tmp_path: Path) -> 
     try:
         import dedupe.cli  # noqa: F401
 
-        dedupe = ["--run-dedupe", "--dedupe-arg=--jobs=1"]
+        run = ["--run-dedupe", "--dedupe-arg=--jobs=1"]
     except ImportError:
-        dedupe = []
+        run = []
     misses = tmp_path / "m.jsonl"
-    assert score.main([*args, *dedupe, "--misses", str(misses), "--json", str(tmp_path / "a")]) == 0
+    assert score.main([*args, *run, "--misses", str(misses), "--json", str(tmp_path / "a")]) == 0
     text = readme.read_text("utf-8")
     assert "| easy | line dedup per file (awk) |" in text
     assert "| hard | line dedup per file (awk) |" in text
-    if dedupe:
+    if run:
         assert "| easy | dedupe clean (txt) |" in text and "| hard | dedupe clean (jsonl) |" in text
         assert score.KINDS_START in text and "title-tag:underscore" in text
         rows = [json.loads(x) for x in misses.read_text("utf-8").splitlines()]
         assert rows and all(m["phenomenon"] for m in rows if m["corpus"] == "hard")
+        # the per-phenomenon rows add up to the totals
+        for m in json.loads((tmp_path / "a").read_text("utf-8"))["hard"].values():
+            dup = [v for k, v in m["kinds"].items() if k.startswith("dup/")]
+            ok, n = sum(x[1] for x in dup), sum(x[0] for x in dup)
+            assert abs(ok / n - m["dup_recall"]) < 1e-9
+            stay = [v for k, v in m["kinds"].items() if k.startswith("stay/")]
+            assert sum(x[1] for x in stay) / sum(x[0] for x in stay) == m["content_kept"]
     # regenerating replaces the blocks instead of appending others
     assert score.main(args) == 0
     text = readme.read_text("utf-8")
-    assert text.count(score.MARK_START) == 1 and text.count(score.KINDS_START) == int(bool(dedupe))
+    assert text.count(score.MARK_START) == 1 and text.count(score.KINDS_START) == int(bool(run))
