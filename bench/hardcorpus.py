@@ -101,7 +101,17 @@ class Doc:
     date: dt.datetime = dt.datetime(2019, 1, 1)
     paras: list[str] = field(default_factory=list)
     pieces: list[Piece] = field(default_factory=list)
-    extras: dict[str, object] = field(default_factory=dict)  # planned negative cases
+    # planned negative cases and site lines
+    tweet: tuple[str, str] | None = None  # (tweet text, attribution)
+    lookalike: tuple[str, str] | None = None  # (kind, short content line)
+    quote: list[str] = field(default_factory=list)  # paragraphs quoted from another story
+    quoted: bool = False  # a source of quoted paragraphs (or tried as one)
+    rare: list[str] = field(default_factory=list)
+    wire_body: str = ""
+
+    @property
+    def planned(self) -> bool:
+        return bool(self.tweet or self.lookalike or self.quote or self.quoted)
 
     @property
     def spans(self) -> bool:
@@ -801,7 +811,7 @@ def _eligible(docs: list[Doc]) -> list[Doc]:
     return [
         d
         for d in docs
-        if d.site.scraper == "page" and d.copy_of is None and d.id not in copied and not d.extras
+        if d.site.scraper == "page" and d.copy_of is None and d.id not in copied and not d.planned
     ]
 
 
@@ -818,7 +828,7 @@ def plan_negatives(docs: list[Doc], n_articles: int, rng: random.Random) -> None
         keys = sorted(by_site)
         rng.shuffle(keys)
         for key in keys[: rng.randint(6, 9)]:
-            rng.choice(by_site[key]).extras["tweet"] = tweet
+            rng.choice(by_site[key]).tweet = tweet
     # short content lines that look like navigation
     for kind, text, nav in LOOKALIKES:
         pool = _eligible(docs)
@@ -827,7 +837,7 @@ def plan_negatives(docs: list[Doc], n_articles: int, rng: random.Random) -> None
         rest = [d for d in pool if d not in picks]
         picks += rng.sample(rest, min(MAX_LOOKALIKE - len(picks), len(rest)))
         for d in picks:
-            d.extras["lookalike"] = (kind, text)
+            d.lookalike = (kind, text)
     # stories quoting two paragraphs of another story
     n_quotes = max(1, n_articles // 100)
     for _ in range(n_quotes):
@@ -840,7 +850,7 @@ def plan_negatives(docs: list[Doc], n_articles: int, rng: random.Random) -> None
         quoted = src.paras[i : i + 2]
         qwords = sum(len(p.split()) for p in quoted)
         if qwords * 3 > sum(len(p.split()) for p in src.paras):
-            src.extras["quoted-skip"] = True  # too big a share of the source: not used again
+            src.quoted = True  # too big a share of the source: not used again
             continue
         hosts = [
             d for d in pool if d is not src and sum(len(p.split()) for p in d.paras) >= 3 * qwords
@@ -848,9 +858,9 @@ def plan_negatives(docs: list[Doc], n_articles: int, rng: random.Random) -> None
         if not hosts:
             continue
         host = rng.choice(hosts)
-        host.extras["quote"] = (src.id, quoted)
+        host.quote = quoted
         host.doc_kind = "quoting"
-        src.extras["quoted"] = host.id
+        src.quoted = True
         src.doc_kind = "quoted-source"
 
 
@@ -869,7 +879,7 @@ def plan_rare(docs: list[Doc], rng: random.Random) -> None:
             for key in rng.sample(keys, rng.randint(lo, min(hi, len(keys)))):
                 for d in clusters[key]:
                     if d.dup_kind != "recrawl":
-                        d.extras.setdefault("rare", []).append(line)  # type: ignore[union-attr]
+                        d.rare.append(line)
 
 
 # ------------------------------------------------------------------------------- wire
@@ -945,7 +955,7 @@ def plan_wire(wires: tuple[Wire, ...], n_wire: int, rng: random.Random) -> list[
     def add(w: Wire, kind: str, titled: bool, cluster: str | None = None) -> Doc:
         d = Doc(w.id, WIRE, "single", cluster or w.id, doc_kind=kind)
         d.title = w.title if titled else None
-        d.extras["body"] = w.body
+        d.wire_body = w.body
         docs.append(d)
         return d
 
@@ -994,7 +1004,7 @@ def plan_wire(wires: tuple[Wire, ...], n_wire: int, rng: random.Random) -> list[
     singles = [d for d in singles if d.id not in paired]
     for d in rng.sample(singles, min(len(singles), max(0, n_pairs - real))):
         c = Doc(f"{d.id}-r1", WIRE, "single", d.cluster, d.id, "exact-short", "wire-brief")
-        c.extras["body"] = d.extras["body"]
+        c.wire_body = d.wire_body
         docs.append(c)
     n_templates = min(len(TEMPLATE_PAIRS), max(1, n_wire // 40))
     for a, b in TEMPLATE_PAIRS[:n_templates]:
@@ -1009,7 +1019,7 @@ def plan_wire(wires: tuple[Wire, ...], n_wire: int, rng: random.Random) -> list[
 
 
 def render_wire(d: Doc) -> None:
-    body = str(d.extras["body"])
+    body = d.wire_body
     kind = {"wire-prose": "wire", "template-report": "template-report"}.get(d.doc_kind, "table")
     pieces = [Piece(d.title, None, "wire-title")] if d.title else []
     for line in body.split("\n"):
@@ -1157,7 +1167,7 @@ class Renderer:
         if slot == "cookie":
             return [Piece(s.cookie, bp, "exact:cookie")] if rng.random() < 0.5 else []
         if slot == "rare":
-            return [Piece(x, bp, "rare") for x in d.extras.get("rare", [])]  # type: ignore[attr-defined]
+            return [Piece(x, bp, "rare") for x in d.rare]
         raise ValueError(slot)
 
     # -- the article body -------------------------------------------------------------
@@ -1166,16 +1176,15 @@ class Renderer:
         """Content with negative cases, a repeated paragraph and adverts."""
         rng = self.rng
         content = [Piece(p, None, "body") for p in d.paras]
-        if "quote" in d.extras:
-            _, quoted = d.extras["quote"]  # type: ignore[misc]
+        if d.quote:
             j = rng.randint(1, len(content) - 1) if len(content) > 1 else 1
-            content[j:j] = [Piece(p, None, "quote") for p in quoted]
-        if "tweet" in d.extras:
-            text, who = d.extras["tweet"]  # type: ignore[misc]
+            content[j:j] = [Piece(p, None, "quote") for p in d.quote]
+        if d.tweet is not None:
+            text, who = d.tweet
             j = rng.randint(1, len(content) - 1) if len(content) > 1 else 1
             content[j:j] = [Piece(text, None, "tweet"), Piece(who, None, "tweet")]
-        if "lookalike" in d.extras:
-            kind, text = d.extras["lookalike"]  # type: ignore[misc]
+        if d.lookalike is not None:
+            kind, text = d.lookalike
             lk = f"lookalike:{kind}"
             if kind == "dateline":
                 content.insert(0, Piece(text, None, lk))
@@ -1236,9 +1245,10 @@ class Renderer:
             pieces.append(Piece(tag, "headline", f"title-tag:{s.title_tag_kind}"))
         for slot in s.top:
             pieces += self.slot(slot, d)
-        if "rare" in d.extras and rng.random() < 0.3:
+        rare_done = False
+        if d.rare and rng.random() < 0.3:
             pieces += self.slot("rare", d)
-            d.extras["rare-done"] = True
+            rare_done = True
         pieces.append(Piece(h, None, "title"))
         variants = self.variants(d)
         pieces += [p for place, p in variants if place == "below"]
@@ -1256,11 +1266,11 @@ class Renderer:
             if slot == "variants":
                 pieces += [p for place, p in variants if place == "bottom"]
             elif slot == "rare":
-                if "rare-done" not in d.extras:
+                if not rare_done:
                     pieces += self.slot("rare", d)
             else:
                 pieces += self.slot(slot, d)
-        if "rare-done" not in d.extras and "rare" not in s.bottom:
+        if not rare_done and "rare" not in s.bottom:
             pieces += self.slot("rare", d)
         d.pieces = pieces
 
@@ -1407,7 +1417,7 @@ def check(docs: list[Doc]) -> dict[str, int]:
         for p in d.pieces
         if p.rule == "boilerplate" and p.kind.startswith("varying:")
     }
-    stay = _stories(
+    stay_stories = _stories(
         docs, lambda d, p: label_text(d, p) if p.rule is None and p.text.strip() else None
     )
     kinds: dict[str, set[str]] = defaultdict(set)
@@ -1415,7 +1425,7 @@ def check(docs: list[Doc]) -> dict[str, int]:
         for p in d.pieces:
             if p.rule is None:
                 kinds[label_text(d, p)].add(p.kind)
-    for text, clusters in stay.items():
+    for text, clusters in stay_stories.items():
         assert text not in boiler, f"must-stay text is boilerplate elsewhere: {text!r}"
         if len(text) <= 100 and not kinds[text] & {"table", "template-report"}:
             assert shape(text) not in varying, f"must-stay text has a boilerplate shape: {text!r}"

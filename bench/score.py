@@ -72,7 +72,7 @@ Output = str | list[str] | None  # raw text, or lines (a list), or None when dro
 
 
 def load_truth(corpus: Path) -> list[dict[str, Any]]:
-    return list(read_jsonl(corpus / "truth.jsonl"))  # type: ignore[arg-type]
+    return list(read_jsonl(corpus / "truth.jsonl"))
 
 
 def corpus_name(corpus: Path) -> str:
@@ -244,14 +244,14 @@ def score(
         orig = next((m for m in members if not m.get("copy_of")), None)
         stand_in = None
         if orig is not None and output[orig["id"]] is None:
-            kept = [m for m in copies if output[m["id"]] is not None]
-            kept.sort(
+            kept_copies = [m for m in copies if output[m["id"]] is not None]
+            kept_copies.sort(
                 key=lambda m: (
                     m.get("dup_kind") not in ("recrawl", "exact-short"),
                     (m.get("layout") in one) != (orig.get("layout") in one),
                 )
             )
-            stand_in = kept[0]["id"] if kept else None
+            stand_in = kept_copies[0]["id"] if kept_copies else None
         for m in copies:
             kind = m.get("dup_kind") or "copy"
             if orig is not None and {m.get("layout"), orig.get("layout")} & one:
