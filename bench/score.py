@@ -358,6 +358,7 @@ def kinds_table(corpus: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
                 total, ok = sum(x[0] for x in got), sum(x[1] for x in got)
                 cells.append(fmt(ok / total) if total else "")
             label = f"**{name}: all**" if is_family else f"`{name}`: {_label(group, name)}"
+            label = label.replace("|", "\\|")  # a pipe would split the Markdown cell
             lines.append(f"| {title} | {label} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
