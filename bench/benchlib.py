@@ -7,12 +7,16 @@ leaks into output, every random choice goes through a seeded ``random.Random``.
 from __future__ import annotations
 
 import csv
+import functools
+import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -159,12 +163,51 @@ def remove_overlaps(bases: list[Base], containment: float = 0.05) -> list[Base]:
 
 
 def load_bases(data: Path, sources: tuple[str, ...] = ("bbc", "asprout")) -> list[Base]:
+    """The base articles (a fresh list; the loading is done once per process)."""
+    return list(_load_bases(data, sources))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_bases(data: Path, sources: tuple[str, ...]) -> tuple[Base, ...]:
     raw: list[Base] = []
     if "bbc" in sources:
         raw += load_bbc(data)
     if "asprout" in sources:
         raw += load_asprout(data)
-    return remove_overlaps(raw)
+    return tuple(remove_overlaps(raw))
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A Reuters-21578 story: ``title`` (None when it has none) and its raw ``body``
+    (hard-wrapped lines, indented paragraph starts, the `` Reuter`` sign-off)."""
+
+    id: str
+    title: str | None
+    body: str
+
+
+def _reuters_module() -> ModuleType:
+    path = REPO / "scripts" / "reuters_to_jsonl.py"
+    spec = importlib.util.spec_from_file_location("reuters_to_jsonl", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.lru_cache(maxsize=2)
+def load_reuters(data: Path) -> tuple[Wire, ...]:
+    """Every Reuters-21578 story with a body, in file order (via scripts/reuters_to_jsonl.py)."""
+    if not (data / "reuters21578").is_dir():
+        return ()
+    mod = _reuters_module()
+    out = []
+    for rec in mod.iter_records(data, True, mod.Counts()):
+        out.append(Wire(str(rec["id"]), rec.get("title"), str(rec["text"])))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- corpus output readers

@@ -15,7 +15,17 @@ Writes into OUT:
                           (with the rule), cluster and which article it copies
   meta.json               the options used and counts
 
+With --hard, the hard corpus of issue 8 instead (see bench/hardcorpus.py and
+bench/README.md): real pages' phenomena (title-tag variants, timestamps and
+bylines above the headline, single-line texts, varying and rare boilerplate,
+abridged copies, byte-identical short repeats) and negative cases that must stay
+(quoted paragraphs, short look-alike lines, tables, quoted tweets, template
+reports).  Its truth.jsonl adds per article "scoring" ("lines", or "spans" for
+single-line texts with their "sep"), "stay_kind", a "kind" per must-go item,
+"dup_kind" and "doc_kind".
+
 Example: python bench/make_corpus.py --articles 400 --seed 1 --out /tmp/corpus
+         python bench/make_corpus.py --hard --articles 2000 --seed 1 --out /tmp/hard
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import DEFAULT_DATA, Base, load_bases
+from benchlib import DEFAULT_DATA, Base, load_bases, load_reuters
 
 NBSP = "\u00a0"
 
@@ -366,7 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--articles", type=int, default=1000, help="base articles to use")
-    ap.add_argument("--sites", type=int, default=8, help="number of sites")
+    ap.add_argument("--hard", action="store_true", help="build the hard corpus (issue 8)")
+    ap.add_argument(
+        "--sites", type=int, default=8, help="number of sites (easy corpus; the hard one has 14)"
+    )
     ap.add_argument(
         "--copy-rate",
         type=float,
@@ -374,11 +387,20 @@ def main(argv: list[str] | None = None) -> int:
         help="share of base articles syndicated to 1-3 other sites",
     )
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--sources", default="bbc,asprout", help="comma list: bbc, asprout")
+    ap.add_argument(
+        "--sources",
+        default=None,
+        help="comma list: bbc, asprout, reuters (default: bbc,asprout; --hard adds reuters)",
+    )
     args = ap.parse_args(argv)
     if not args.data.is_dir():
         ap.error(f"data folder not found: {args.data}")
-    bases = load_bases(args.data, tuple(args.sources.split(",")))
+    if args.sources is None:
+        args.sources = "bbc,asprout,reuters" if args.hard else "bbc,asprout"
+    sources = tuple(args.sources.split(","))
+    bases = load_bases(args.data, tuple(s for s in sources if s != "reuters"))
+    if args.hard:
+        return main_hard(args, bases, sources)
     docs = build(bases, args.articles, args.sites, args.copy_rate, args.seed)
     counts = write(docs, args.out)
     meta = {
@@ -392,6 +414,30 @@ def main(argv: list[str] | None = None) -> int:
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(meta))
+    return 0
+
+
+def main_hard(args: argparse.Namespace, bases: list[Base], sources: tuple[str, ...]) -> int:
+    import hardcorpus
+
+    wires = load_reuters(args.data) if "reuters" in sources else ()
+    docs, dropped = hardcorpus.build(bases, wires, args.articles, args.copy_rate, args.seed)
+    counts = hardcorpus.write(docs, args.out)
+    meta = {
+        "corpus": "hard",
+        "seed": args.seed,
+        "base_articles": args.articles,
+        "copy_rate": args.copy_rate,
+        "sources": args.sources,
+        "bases_available": len(bases),
+        "bases_headline_like": len(hardcorpus.usable_bases(bases)),
+        "reuters_available": len(wires),
+        **counts,
+        "dropped_by_check": dropped,
+        "labels": hardcorpus.kinds_summary(docs),
+    }
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in meta.items() if k not in ("labels", "dropped_by_check")}))
     return 0
 
 
