@@ -52,7 +52,7 @@ from .segment import segment
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
 ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
-FIGURES_SHARE = 0.3  # a body with this share of words holding digits is mostly figures
+FIGURES_SHARE = 0.15  # a body with this share of words holding digits is mostly figures
 _STANDALONE = frozenset({"line", "paragraph", "piece", "sentence"})
 
 

@@ -346,7 +346,8 @@ _TIME_WORDS = (
     "published|updated|update|posted|last|modified|created|edited|on|at|am|pm|a|m|p|et|est|"
     "edt|ct|cst|cdt|pt|pst|pdt|mt|gmt|bst|utc|cet|cest|ist|aest|aedt|sast|hkt|jst|ago|hours|"
     "hour|hrs|hr|minutes|minute|mins|min|seconds|secs|days|day|weeks|week|months|month|"
-    "yesterday|today|now|just|th|st|nd|rd|of|and|the|time|date|by"
+    "yesterday|today|now|just|th|st|nd|rd|of|and|the|time|date|by|us|uk|eastern|pacific|"
+    "central|mountain|local|atlantic"
 )
 _DATE_TOKEN = re.compile(rf"^(?:\d+(?:st|nd|rd|th|h|am|pm)?|{_MONTH_NAMES}|{_DAYS}|{_TIME_WORDS})$")
 _FLAT_WORD = re.compile(r"[^\W_]+")

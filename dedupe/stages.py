@@ -175,9 +175,10 @@ def _boilerplate(
     for i, (info, match, scope) in hits.items():
         rare = info.stories < config.weak_min_share * info.total
         text = batch.segments[k][i].text
-        if (is_prose(text) or _embedded(i, body, hits)) and (scope == "sites" or rare):
-            continue  # article text: quoted across sites, a rare template sentence, or
-            # a short line inside the article ("Yes." answering a question)
+        quoted = i + 1 < len(words) and _ATTRIBUTION.match(batch.segments[k][i + 1].text.strip())
+        if (is_prose(text) or quoted or _embedded(i, body, hits)) and (scope == "sites" or rare):
+            continue  # article text: quoted across sites, a rare template sentence, a
+            # quoted tweet, or a short line inside the article ("Yes." answering a question)
         if match == "shape" and rare:
             continue  # a date or a figure in a few stories is theirs, not a site's stamp
         if not lettered[i] and _embedded(i, body, hits):

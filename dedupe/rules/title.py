@@ -6,17 +6,17 @@ among the first segments of the text:
 
 1. Candidates are *headline-like* segments near the top (the first ``FIRST``
    of the first ``WINDOW`` segments, and the few just above the first long
-   paragraph, where an ``<h1>`` sits in a page dumped whole): 3 to 30 words,
+   paragraph, where an ``<h1>`` sits in a page dumped whole): 3 to 24 words,
    mostly words (not a row of figures, nor a label between rows), not a date or time
    (``Published 10:49 p.m. ET June 17, 2019``, ``Updated 3 hours ago``), not a
    byline (``By Jane Doe, Staff Writer``), not a breadcrumb or navigation bar
    (``Home > World > Europe``), not boilerplate of the corpus.
-2. A candidate that other segments repeat wins; when a candidate is a
-   title-tag line (``Headline - Section - Site``) and a plainer copy of the
-   headline stands further down, the plain copy is the title and the
-   title-tag line is one of its repeats. Among several, the headline with the
-   most words wins (a repeated section name or button loses to the headline),
-   then the earliest.
+2. The first candidate that other segments repeat wins (one of fewer than
+   ``SHORT`` words, such as a repeated button, only when no longer one is
+   repeated); when a candidate is a title-tag line (``Headline - Section -
+   Site``) and a plainer copy of the headline stands further down, the plain
+   copy is the title and the title-tag line is one of its repeats (of several
+   plain copies, the longest).
 3. With no repeats, the title is the first headline-like segment among the
    first ``TOP`` segments; a text with nothing headline-like at its top has no
    title in its text, and then all of it is the body.
@@ -37,7 +37,10 @@ FIRST = 3  # ... (this many) ...
 BEFORE_BODY = 4  # ... and those just above the first long paragraph
 TOP = 5  # without repeats, the title is headline-like and among the first segments
 MIN_WORDS = 3
-MAX_WORDS = 30
+PLAIN = frozenset({"exact", "case", "label"})  # copies that leave no doubt which came first
+ELLIPSES = ("...", "…")  # a line ending so is a teaser, never the plain headline
+SHORT = 4  # a repeated candidate this short (a button, a section) gives way to a longer one
+MAX_WORDS = 24
 SENTENCE_WORDS = 12  # a longer segment ending with a full stop is a sentence, not a headline
 BODY_WORDS = 25  # a paragraph this long is article text
 
@@ -77,10 +80,10 @@ def is_navigation(normalized: str) -> bool:
 def headline_like(raw: str, normalized: str) -> bool:
     """Short, mostly words (not a row of figures), and not a date, time, byline,
     breadcrumb or section label."""
-    tokens = flat(normalized).split()
-    words = [w for w in tokens if not w.isdigit()]
-    if not MIN_WORDS <= len(words) <= MAX_WORDS or len(words) < 0.75 * len(tokens):
-        return False  # too short or long, or a row of figures
+    tokens = raw.split()
+    words = [t for t in tokens if any(ch.isalpha() for ch in t)]
+    if not MIN_WORDS <= len(tokens) <= MAX_WORDS or len(words) < max(2, 0.5 * len(tokens)):
+        return False  # too short or long, or a row of figures ("Hearts 2-1 Livingston" is not)
     if len(words) > SENTENCE_WORDS and raw.rstrip().rstrip("\"'”’)").endswith("."):
         return False
     return not (is_date_line(normalized) or is_byline(normalized) or is_navigation(normalized))
@@ -125,11 +128,16 @@ def choose_title(
 
     n = len(raw)
 
+    def figures(i: int, line: int) -> bool:
+        return 0 <= i < n and is_figures(raw[i].splitlines()[line] if raw[i].strip() else "")
+
     def eligible(i: int) -> bool:
         if excluded[i] or not headline_like(raw[i], normalized[i]):
             return False
-        # a short line between rows of figures is a row label, not a headline
-        return not (0 < i < n - 1 and is_figures(raw[i - 1]) and is_figures(raw[i + 1]))
+        # a row of a table, or a short line between rows, is not a headline
+        if figures(i - 1, -1) and (figures(i + 1, 0) or is_figures(raw[i])):
+            return False
+        return not (is_figures(raw[i]) and figures(i + 1, 0))
 
     candidates = [i for i in range(min(n, WINDOW)) if eligible(i)][:FIRST]
     first_body = next((i for i in range(n) if body_words[i] >= BODY_WORDS), None)
@@ -138,7 +146,7 @@ def choose_title(
             i for i in range(max(0, first_body - BEFORE_BODY), first_body) if eligible(i)
         ]
     candidates = list(dict.fromkeys(candidates))
-    best: tuple[int, int, TitleChoice] | None = None  # (words, -segment, choice)
+    fallback: TitleChoice | None = None  # a repeated headline of under SHORT words
     for c in candidates:
         headline = Headline(form(c), ngram, threshold)
         if not headline.usable:
@@ -147,7 +155,7 @@ def choose_title(
         for j in range(n):  # a plainer copy of the headline inside this title-tag line
             if j == c or excluded[j] or body_words[j] > MAX_WORDS:
                 continue
-            if headline.contains(form(j)):
+            if headline.contains(form(j)) and not raw[j].rstrip().endswith(ELLIPSES):
                 plain = Headline(form(j), ngram, threshold)
                 found = repeats_of(plain, j)
                 if c in found:
@@ -156,15 +164,20 @@ def choose_title(
             found = repeats_of(headline, c)
             if c != candidates[0]:  # a later candidate needs a plain copy, not a near one
                 found = {j: v for j, v in found.items() if v.kind not in ("near", "teaser")}
+            if any(j < c and v.kind in PLAIN for j, v in found.items()):
+                continue  # a later copy of an earlier segment (a repeated paragraph)
             if found:
                 choices.append(TitleChoice(c, headline, found))
-        for choice in choices:
-            assert choice.headline is not None and choice.segment is not None
-            key = (len(choice.headline.words), -choice.segment)
-            if best is None or key > best[:2]:
-                best = (*key, choice)
-    if best is not None:
-        return best[2]
+        if not choices:
+            continue
+        # several plain copies of one title tag: the longest (a section name loses)
+        choice = max(choices, key=lambda t: (len(t.headline.words), -(t.segment or 0)))  # type: ignore[union-attr]
+        assert choice.headline is not None
+        if len(choice.headline.words) >= SHORT:
+            return choice
+        fallback = fallback or choice
+    if fallback is not None:
+        return fallback
     top = next((c for c in candidates if c < TOP), None)
     if top is None:
         return TitleChoice(None, None)
