@@ -221,6 +221,15 @@ def _count(
     site = site_ids[survey.article]
     salt = salts[survey.article]
     known = salt != 0
+    parts = (survey.part_keys, survey.part_article, survey.part_index)
+    part_salt = salts[survey.part_article]
+    by_site.add_many(
+        np.where(part_salt != 0, fmix64(parts[0] ^ part_salt), parts[0]),
+        np.array(story_of[ordinal:], dtype=np.int64)[parts[1]],
+        ordinal + parts[1],
+        parts[2],
+        site_ids[parts[1]],
+    )
     for keys in (survey.keys, survey.shapes):
         has = keys != 0
         salted = np.where(known, fmix64(keys ^ salt), keys)

@@ -38,6 +38,7 @@ from .normalize import (
     Tokens,
     exact_key,
     is_date_line,
+    keys_of,
     ngrams,
     normalize_many,
     segment_keys,
@@ -46,14 +47,17 @@ from .normalize import (
     tokenize,
 )
 from .records import Article, Segment
+from .rules.headline import title_parts
 from .rules.paragraph import repeated_pairs
 from .segment import segment
 
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
 ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
+TITLE_WINDOW = 10  # the parts of title-tag lines among the first segments are counted too
 FIGURES_SHARE = 0.15  # a body with this share of words holding digits is mostly figures
 _STANDALONE = frozenset({"line", "paragraph", "piece", "sentence"})
+PART_SALT = 0x7F4A7C159E3779B9  # keys of title-tag parts (site names, slogans, sections)
 
 
 @dataclass
@@ -69,6 +73,8 @@ class Batch:
     first: np.ndarray  # intp, index of each article's first segment (and the total at the end)
     repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
     judged: np.ndarray  # bool per segment: long enough for the paragraph rule
+    part_keys: np.ndarray  # uint64: keys of the parts of title-tag lines near the top ...
+    part_segment: np.ndarray  # intp: ... and the segment (numbered across the batch) of each
 
     def span(self, k: int) -> range:
         """The segment numbers of article ``k``."""
@@ -108,7 +114,18 @@ def fingerprint_batch(
     if config.paragraphs and repeats and len(norms):
         article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
         pairs = repeated_pairs(tokens, article_of, config, judged)
-    return Batch(articles, segs, norms, tokens, keys, shapes, first, pairs, judged)
+    parts: list[str] = []
+    owners: list[int] = []
+    for k in range(len(articles)):
+        for i in range(int(first[k]), min(int(first[k + 1]), int(first[k]) + TITLE_WINDOW)):
+            found = title_parts(norms[i])
+            parts += found
+            owners += [i] * len(found)
+    part_keys = keys_of(parts, PART_SALT)
+    return Batch(
+        articles, segs, norms, tokens, keys, shapes, first, pairs, judged, part_keys,
+        np.array(owners, dtype=np.intp),
+    )  # fmt: skip
 
 
 def norms_of_lines(text: str) -> list[str]:

@@ -310,6 +310,14 @@ def exact_key(text: str) -> int:
     return xxhash.xxh3_64_intdigest(light.encode("utf-8", "surrogatepass"), EXACT_SALT)
 
 
+def keys_of(texts: Sequence[str], salt: int) -> np.ndarray:
+    """A salted 64-bit key per text (uint64 array)."""
+    return np.array(
+        [xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass"), salt) for t in texts],
+        dtype=np.uint64,
+    )
+
+
 def shape(normalized: str) -> str:
     """The shape of a line: figures, month and weekday names masked
     (``updated 3 hours ago`` -> ``updated # hours ago``)."""

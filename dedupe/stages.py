@@ -24,6 +24,7 @@ from .minhash import Hasher
 from .normalize import normalize
 from .records import Article, Rule
 from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
+from .rules.headline import title_parts
 from .rules.title import choose_title
 
 # A line that reads as article text: a sentence that does not address the reader.
@@ -62,6 +63,9 @@ class Survey:
     index: np.ndarray  # intp, index of each segment in its article
     keys: np.ndarray  # uint64 per segment
     shapes: np.ndarray  # uint64 per segment (0: none)
+    part_keys: np.ndarray  # uint64, parts of title-tag lines ...
+    part_article: np.ndarray  # intp, ... their article ...
+    part_index: np.ndarray  # intp, ... and segment in it
     bodies: Bodies  # whole raw texts, for grouping near-identical articles into stories
 
 
@@ -112,12 +116,17 @@ def is_prose(text: str) -> bool:
 def survey_batch(articles: Sequence[Article], config: CleanerConfig, hasher: Hasher) -> Survey:
     batch = fingerprint_batch(articles, config, repeats=False, separator=config.paragraph_separator)
     counts = np.diff(batch.first)
+    article = np.repeat(np.arange(len(articles), dtype=np.intp), counts)
+    index = np.arange(int(batch.first[-1]), dtype=np.intp) - np.repeat(batch.first[:-1], counts)
     return Survey(
         sites=[site_of(a, config) for a in articles],
-        article=np.repeat(np.arange(len(articles), dtype=np.intp), counts),
-        index=np.arange(int(batch.first[-1]), dtype=np.intp) - np.repeat(batch.first[:-1], counts),
+        article=article,
+        index=index,
         keys=batch.keys,
         shapes=batch.shapes,
+        part_keys=batch.part_keys,
+        part_article=article[batch.part_segment],
+        part_index=index[batch.part_segment],
         bodies=bodies(batch, np.ones(len(batch.norms), dtype=bool), config, hasher),
     )
 
@@ -200,6 +209,23 @@ def _boilerplate(
     return found
 
 
+def _affixes(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> frozenset[str]:
+    """Parts of this article's title-tag lines that recur in its site's title tags (a
+    site name, a slogan, a section): affixes, however long."""
+    span = batch.span(k)
+    mine = (batch.part_segment >= span.start) & (batch.part_segment < span.stop)
+    if not mine.any() or not tables.by_site:
+        return frozenset()
+    salt = site_hash(site_of(batch.articles[k], config))
+    keys = site_keys(batch.part_keys[mine], salt).tolist()
+    found = [
+        p
+        for i in sorted(set(batch.part_segment[mine].tolist()))
+        for p in title_parts(batch.norms[i])
+    ]
+    return frozenset(p for p, key in zip(found, keys) if key in tables.by_site)
+
+
 def _embedded(i: int, body: list[bool], hits: dict[int, Any]) -> bool:
     """Whether segment ``i`` sits between two paragraphs of article text (the nearest
     segments before and after it that are not boilerplate)."""
@@ -230,6 +256,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
         ngram=c.headline_ngram,
         threshold=c.headline_threshold,
         body_words=words.tolist(),
+        affixes=_affixes(batch, k, c, tables),
     )
     title = choice.segment
     if c.headlines:

@@ -21,7 +21,9 @@ Figures must agree (``19 min ago`` does not repeat ``9 min ago``). An affix
 never swallows the headline: the matched run must hold at least as many words
 as any part left outside it, so a site name printed on its own line
 (``Los Angeles Times``) is never taken for the headline of
-``Some headline about the city - Los Angeles Times``.
+``Some headline about the city - Los Angeles Times``; parts that the corpus
+shows to be a site's affixes (recurring in the site's title tags, such as a
+long slogan) do not count.
 """
 
 from __future__ import annotations
@@ -71,15 +73,25 @@ def parts(normalized: str) -> list[str]:
     return [p for p in found if p]
 
 
-def runs(normalized: str) -> dict[str, int]:
+def title_parts(normalized: str) -> list[str]:
+    """The parts of a line that may be a title tag (2 to ``MAX_PARTS`` parts), else []."""
+    found = parts(normalized)
+    if not 2 <= len(found) <= MAX_PARTS or sum(len(p.split()) for p in found) > MAX_WORDS:
+        return []
+    return found
+
+
+def runs(normalized: str, affixes: frozenset[str] = frozenset()) -> dict[str, int]:
     """Every run of consecutive parts that could be a headline inside a title-tag line,
-    mapped to the most words of a part left outside it (the affix guard)."""
+    mapped to the most words of a part left outside it (the affix guard); parts known
+    to be a site's affixes (``affixes``: they recur in the site's title tags) count as
+    no words, whatever their length."""
     out: dict[str, int] = {}
     for base in {normalized, strip_labels(normalized)}:
         pieces = parts(base)
         if len(pieces) > MAX_PARTS:
             pieces = pieces[:1] + pieces[-1:]
-        sizes = [len(p.split()) for p in pieces]
+        sizes = [0 if p in affixes else len(p.split()) for p in pieces]
         for i in range(len(pieces)):
             for j in range(i + 1, len(pieces) + 1):
                 outside = max(sizes[:i] + sizes[j:], default=0)
@@ -100,10 +112,13 @@ class Variant:
 class Forms:
     """The forms of one segment that headline matching compares, computed once."""
 
-    __slots__ = ("_runs", "flat", "normalized", "raw", "stripped", "vocabulary", "words")
+    __slots__ = (
+        "_runs", "affixes", "flat", "normalized", "raw", "stripped", "vocabulary", "words"
+    )  # fmt: skip
 
-    def __init__(self, raw: str, normalized: str) -> None:
+    def __init__(self, raw: str, normalized: str, affixes: frozenset[str] = frozenset()) -> None:
         self.raw = " ".join(raw.split())
+        self.affixes = affixes
         self.normalized = normalized
         self.flat = flat(normalized)
         self.words = self.flat.split()
@@ -114,7 +129,7 @@ class Forms:
     @property
     def runs(self) -> dict[str, int]:
         if self._runs is None:
-            self._runs = runs(self.normalized)
+            self._runs = runs(self.normalized, self.affixes)
         return self._runs
 
 

@@ -98,18 +98,20 @@ def choose_title(
     ngram: int,
     threshold: float,
     body_words: Sequence[int],
+    affixes: frozenset[str] = frozenset(),
 ) -> TitleChoice:
     """The title of an article given its segments' raw and normalised texts.
 
     ``excluded`` marks segments that cannot be the title or a repeat of it
     (boilerplate); ``field_title`` is the (raw, normalised) ``title`` field;
-    ``body_words`` counts the words of each segment.
+    ``body_words`` counts the words of each segment; ``affixes`` are title-tag parts
+    known to be the site's (see `dedupe.rules.headline.runs`).
     """
     forms: dict[int, Forms] = {}
 
     def form(i: int) -> Forms:
         if i not in forms:
-            forms[i] = Forms(raw[i], normalized[i])
+            forms[i] = Forms(raw[i], normalized[i], affixes)
         return forms[i]
 
     def repeats_of(headline: Headline, title: int | None) -> dict[int, Variant]:
