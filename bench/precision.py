@@ -77,6 +77,7 @@ SEPARATOR = " ### "
 SEPARATOR_OPTION = "--paragraph-separator"
 CORPORA = ("bbc", "bbc-collapsed", "bbc-hash", "reuters")
 TOP = 20
+NEAR = 10
 # The wire's sign-off: boilerplate by the project's own definition (README: "a wire's
 # sign-off"), so its loss is also shown apart from the other lost lines.
 SIGN_OFF = re.compile(r"reuter\W*", re.IGNORECASE)
@@ -197,6 +198,40 @@ def nonspace(text: str) -> int:
     return sum(1 for c in text if not c.isspace())
 
 
+FIGURE = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+def figures(text: str) -> Counter[str]:
+    return Counter(FIGURE.findall(text))
+
+
+def near_drops(
+    corpus: Corpus, texts: dict[str, str], keys: set[str], report: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Dropped articles that are not identical repeats: partner, similarity, figures."""
+    rows = []
+    for r in report:
+        key = doc_key(corpus, str(r["doc"]))
+        if r["rule"] != "document" or key not in keys:
+            continue
+        partner = doc_key(corpus, str(r.get("matched_doc")))
+        mine, theirs = texts[key], texts.get(partner, "")
+        rows.append(
+            {
+                "key": key,
+                "partner": partner,
+                "similarity": r.get("similarity"),
+                "figures_differ": figures(mine) != figures(theirs),
+                "words": len(mine.split()),
+                "partner_words": len(theirs.split()),
+                "start": " ".join(mine.split())[:100],
+                "partner_start": " ".join(theirs.split())[:100],
+            }
+        )
+    rows.sort(key=lambda d: (float(d["similarity"] or 0), d["key"]))
+    return rows
+
+
 def evaluate(
     corpus: Corpus,
     articles: list[Article],
@@ -223,6 +258,7 @@ def evaluate(
         ident_members.update(g[1:])
     lines_in = lines_lost = sign_off_lost = chars_in = chars_lost = altered = 0
     lost: Counter[tuple[str, str]] = Counter()
+    still: Counter[str] = Counter()  # per rule: lost lines of which a copy is still in the output
     rule_articles: dict[str, set[str]] = defaultdict(set)
     for a in articles:
         out = outputs[a.key]
@@ -230,7 +266,9 @@ def evaluate(
             continue
         src = texts[a.key]
         units_in = corpus.units(src)
-        gone = multiset_lost(units_in, corpus.units(out))
+        units_out = corpus.units(out)
+        gone = multiset_lost(units_in, units_out)
+        left = set(units_out)
         lines_in += len(units_in)
         lines_lost += sum(gone.values())
         sign_off_lost += sum(n for u, n in gone.items() if SIGN_OFF.fullmatch(u))
@@ -241,6 +279,7 @@ def evaluate(
         for unit, n in gone.items():
             rule = rules_of[a.key].get(unit, doc_rules)
             lost[(unit, rule)] += n
+            still[rule] += n if unit in left else 0
             rule_articles[rule].add(a.key)
     per_rule: Counter[str] = Counter()
     for (_, rule), n in lost.items():
@@ -270,8 +309,10 @@ def evaluate(
         "chars_lost": chars_lost,
         "chars_lost_share": share(chars_lost, chars_in),
         "lost_per_rule": {
-            r: {"lines": n, "articles": len(rule_articles[r])} for r, n in sorted(per_rule.items())
+            r: {"lines": n, "articles": len(rule_articles[r]), "copy_still_in_output": still[r]}
+            for r, n in sorted(per_rule.items())
         },
+        "near_drops": near_drops(corpus, texts, dropped - ident_members, report),
         "top_lost": [{"line": u, "rule": r, "count": n} for (u, r), n in top],
         "dropped_keys": sorted(dropped),
     }
@@ -328,7 +369,8 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
                 _count_share(r["dropped"], r["articles"]),
                 f"{ident['dropped']}/{ident['surplus']} ({pct(r['identical_dropped_share'], 1)})",
                 f"{ws['dropped']}/{ws['surplus']}",
-                r["dropped_not_identical"],
+                f"{r['dropped_not_identical']} "
+                f"({sum(d['figures_differ'] for d in r['near_drops'])})",
                 f"{r['lines']:,}",
                 f"{r['lines_lost']:,} ({pct(r['lines_lost_share'], 3)})",
                 f"{r['lines_lost_other']:,} ({pct(r['lines_lost_other_share'], 3)})",
@@ -347,7 +389,7 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
                 "dropped",
                 "identical repeats dropped",
                 "identical up to whitespace dropped",
-                "dropped, not an identical repeat",
+                "dropped, not an identical repeat (figures differ from partner)",
                 "lines of kept articles",
                 "lines lost",
                 "lines lost, not the `Reuter` sign-off",
@@ -358,16 +400,56 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
         )
     ]
     rule_rows = [
-        [r["label"], rule, f"{v['lines']:,}", v["articles"]]
+        [
+            r["label"],
+            rule,
+            f"{v['lines']:,}",
+            f"{v['articles']:,}",
+            f"{v['copy_still_in_output']:,}",
+        ]
         for r in results.values()
         for rule, v in r["lost_per_rule"].items()
     ]
     if rule_rows:
-        parts.append("Lost lines per rule (from the report rows of kept articles):\n")
-        parts.append(md_table(["corpus", "rule", "lines lost", "articles"], rule_rows))
+        parts.append("Lost lines per rule (from the report rows of kept articles):")
+        parts.append(
+            md_table(
+                [
+                    "corpus",
+                    "rule",
+                    "lines lost",
+                    "articles",
+                    "of which a copy is still in the output",
+                ],
+                rule_rows,
+            )
+        )
+    for r in results.values():
+        if r["near_drops"]:
+            parts.append(
+                f"{r['label']}: dropped articles that are not identical repeats, "
+                f"lowest similarity first ({min(len(r['near_drops']), NEAR)} of "
+                f"{len(r['near_drops'])}):"
+            )
+            parts.append(
+                md_table(
+                    ["dropped", "kept partner", "similarity", "figures differ", "words", "starts"],
+                    [
+                        [
+                            d["key"],
+                            d["partner"],
+                            d["similarity"],
+                            "yes" if d["figures_differ"] else "",
+                            f"{d['words']} / {d['partner_words']}",
+                            quote(d["start"], 60),
+                        ]
+                        for d in r["near_drops"][:NEAR]
+                    ],
+                )
+            )
     for r in results.values():
         if r["top_lost"]:
-            parts.append(f"Most frequent lost lines, {r['label']}:\n")
+            parts.append(f"Most frequent lost lines, {r['label']}:")
             parts.append(
                 md_table(
                     ["count", "rule", "line"],
