@@ -209,7 +209,10 @@ def run_dedupe_system(
     seconds, summary = run_dedupe([inp], out, report_path, extra)
     report = read_report(report_path)
     blank = layout == "txt-blank"
-    key = (lambda doc: doc[: -len(".txt")]) if layout.startswith("txt") else (lambda doc: doc)
+
+    def key(doc: str) -> str:
+        return doc[: -len(".txt")] if layout.startswith("txt") and doc.endswith(".txt") else doc
+
     cuts: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     dropped: set[str] = set()
     partners: dict[str, str] = {}

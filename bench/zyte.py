@@ -132,28 +132,28 @@ def evaluate(
         if r["rule"] != "document":
             continue
         doc_rows += 1
-        v, m = by_rel.get(str(r["doc"])), by_rel.get(str(r.get("matched_doc")))
-        if v is None or m is None or v.page != m.page:
+        mine, theirs = by_rel.get(str(r["doc"])), by_rel.get(str(r.get("matched_doc")))
+        if mine is None or theirs is None or mine.page != theirs.page:
             wrong.append(
                 {
                     "dropped": r["doc"],
                     "partner": r.get("matched_doc"),
                     "similarity": r.get("similarity"),
-                    "dropped_start": v.text.strip()[:120] if v else None,
-                    "partner_start": m.text.strip()[:120] if m else None,
+                    "dropped_start": mine.text.strip()[:120] if mine else None,
+                    "partner_start": theirs.text.strip()[:120] if theirs else None,
                 }
             )
     tools: dict[str, dict[str, Any]] = {}
     for tool in sorted({v.tool for v in versions} | set(skipped)):
-        mine = [v for v in versions if v.tool == tool]
-        singles = [v for v in mine if single_line(v.text)]
-        n_kept = sum(v.rel in kept for v in mine)
+        of_tool = [v for v in versions if v.tool == tool]
+        singles = [v for v in of_tool if single_line(v.text)]
+        n_kept = sum(v.rel in kept for v in of_tool)
         tools[tool] = {
-            "versions": len(mine),
+            "versions": len(of_tool),
             "skipped_empty": skipped[tool]["empty"],
             "missing": skipped[tool]["missing"],
             "kept": n_kept,
-            "kept_share": share(n_kept, len(mine)),
+            "kept_share": share(n_kept, len(of_tool)),
             "single_line": len(singles),
             "single_line_kept": sum(v.rel in kept for v in singles),
         }
