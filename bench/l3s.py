@@ -13,18 +13,19 @@ try: ``awk '!seen[$0]++'`` per file and over the whole corpus
 (bench/baselines.py), and a corpus-wide exact line count that removes every
 line found on ``--count-min`` (5) pages or more.
 
-Figures per system (the title line is not counted under any label; a page
-dropped as a duplicate loses all its lines):
+Figures per system, over the lines of the pages not dropped as duplicates (the
+title line is not counted under any label):
   pages dropped           pages dropped as duplicates, and the share of their
                           full-text word 5-grams found on the page they repeat
-  full text kept          label-2 lines of the pages not dropped that are kept
-                          (target ~1.0: precision first)
+  full text kept          label-2 lines kept (target ~1.0: precision first)
   headline repeats removed  per page, the headline is its label-1 line that the
                           title contains (else its first label-1 line); its
                           copies are the title line when it contains the
-                          headline and every line equal to it (case and
-                          whitespace aside); repeats = copies - 1; removed
-                          repeats are counted up to that
+                          headline and every other line equal to it
+                          (compared as words: case and punctuation aside)
+                          unless labelled full text or supplemental;
+                          repeats = copies - 1; removed repeats are counted
+                          up to that
   one headline left       pages with a headline where exactly one copy stays
                           (and where none stays)
   title-tag repeats       title lines that contain the headline with more text
@@ -69,6 +70,7 @@ from realdata import (
     CACHE,
     DEFAULT_DATA,
     align,
+    dedupe_commit,
     line_spans,
     md_table,
     pct,
@@ -89,6 +91,7 @@ SUBDIR = "l3s_gn1"
 ARCHIVE = "L3S-GN1_original_annotated_html.tar.xz"
 MEMBER = re.compile(r"[\w.-]+/annotated/([0-9a-f-]{36})\.html")
 TOP = 20
+CONTENT = (2, 3)  # full text and supplemental: a line so labelled is never a headline repeat
 
 
 @dataclass(frozen=True)
@@ -284,11 +287,11 @@ def run_baseline(name: str, pages: list[Page], inp: Path, min_pages: int) -> Sys
 
 
 def norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(text.translate(_QUOTES).split())
+    """Words only: NFKC, case-folded, punctuation and whitespace runs as one space."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_WORD = re.compile(r"[^\W_]+")
 
 
 def headline_copies(p: Page) -> tuple[str | None, list[int]]:
@@ -298,12 +301,16 @@ def headline_copies(p: Page) -> tuple[str | None, list[int]]:
         return None, []
     has_title = bool(p.labels) and p.labels[0] == TITLE
     title = norm(p.lines[0]) if has_title else ""
-    inside = [i for i in heads if norm(p.lines[i]) and norm(p.lines[i]) in title]
+    inside = [i for i in heads if norm(p.lines[i]) and f" {norm(p.lines[i])} " in f" {title} "]
     head = max(inside, key=lambda i: (len(p.lines[i]), -i)) if inside else heads[0]
     h = norm(p.lines[head])
     first = 1 if has_title else 0
-    copies = [i for i in range(first, len(p.lines)) if norm(p.lines[i]) == h]
-    if has_title and h in title:
+    copies = [
+        i
+        for i in range(first, len(p.lines))
+        if norm(p.lines[i]) == h and (i == head or p.labels[i] not in CONTENT)
+    ]
+    if has_title and h and f" {h} " in f" {title} ":
         copies.insert(0, 0)
     return p.lines[head], copies
 
@@ -349,12 +356,10 @@ def score(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, An
             mine, found = partner_cover(p, by_id.get(res.partner.get(p.id, "")))
             total["dropped_full_text"] += mine
             kept["dropped_full_text"] += found
+            continue
         for line, lab, k in zip(p.lines, p.labels, flags):
             if lab == TITLE:
                 continue
-            if lab == 2 and p.id not in res.dropped:
-                total["kept_pages_label2"] += 1
-                kept["kept_pages_label2"] += k
             keys = [f"label{lab}"]
             if lab == 0:
                 keys += [
@@ -395,10 +400,10 @@ def score(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, An
     return {
         "pages": len(pages),
         "pages_dropped": len(res.dropped),
+        "dropped_pages": sorted(res.dropped),
         "lines": dict(sorted(total.items())),
         "kept": dict(sorted(kept.items())),
         "full_text_kept": kept_share("label2"),
-        "full_text_kept_in_kept_pages": kept_share("kept_pages_label2"),
         "dropped_full_text_on_partner": kept_share("dropped_full_text"),
         "supplemental_kept": kept_share("label3"),
         "headline_kept": kept_share("label1"),
@@ -424,6 +429,7 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
     lost2_sites: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_id = {p.id: p for p in pages}
     dropped = []
+    no_headline: list[dict[str, Any]] = []
     for p in pages:
         flags = res.kept[p.id]
         for i, (line, lab, k) in enumerate(zip(p.lines, p.labels, flags)):
@@ -434,6 +440,19 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
                 rule = "document" if p.id in res.dropped else res.rules.get(p.id, {}).get(i, "")
                 lost2[(line, rule)] += 1
                 lost2_sites[(line, rule)].add(p.site)
+        headline, copies = headline_copies(p)
+        if headline is not None and p.id not in res.dropped and not any(flags[i] for i in copies):
+            no_headline.append(
+                {
+                    "page": p.id,
+                    "site": p.site,
+                    "headline": headline,
+                    "copies": [
+                        {"line": p.lines[i], "rule": res.rules.get(p.id, {}).get(i, "")}
+                        for i in copies
+                    ],
+                }
+            )
         if p.id in res.dropped:
             other = by_id.get(res.partner.get(p.id, ""))
             mine, found = partner_cover(p, other)
@@ -470,7 +489,9 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
         "full_text_removed": [
             {"line": line, "rule": rule, "count": n, "sites": sorted(lost2_sites[(line, rule)])}
             for (line, rule), n in sorted(lost2.items(), key=lambda kv: (-kv[1], kv[0]))
+            if rule != "document"
         ],
+        "headline_lost": no_headline,
         "full_text_removed_per_rule": dict(
             sorted(Counter(rule for (_, rule), n in lost2.items() for _ in range(n)).items())
         ),
@@ -534,7 +555,7 @@ def tables(
             [
                 SYSTEMS[name].format(n=count_min),
                 f"{m['pages_dropped']} ({pct(m['dropped_full_text_on_partner'], 1)})",
-                pct(m["full_text_kept_in_kept_pages"]),
+                pct(m["full_text_kept"]),
                 pct(m["supplemental_kept"]),
                 f"{m['headline'].get('removed', 0)}/{m['headline'].get('repeats', 0)} "
                 f"({pct(m['headline_repeats_removed'], 1)})",
@@ -552,7 +573,7 @@ def tables(
             for name, m in rows.items()
         ],
     )
-    first = next(iter(rows.values()))
+    first = info["input"]
     lines = first["lines"]
     corpus = (
         f"Corpus: {info['pages']} pages from {info['sites']} sites, {info['lines']:,} lines: "
@@ -607,8 +628,9 @@ def tables(
         lost = detail["full_text_removed"]
         per_rule = ", ".join(f"{r}: {n}" for r, n in detail["full_text_removed_per_rule"].items())
         parts.append(
-            f"Full-text lines removed by {SYSTEMS[name]}: {sum(d['count'] for d in lost)} "
-            f"({per_rule or 'none'}); the {min(len(lost), 40)} most frequent:"
+            f"Full-text lines removed by {SYSTEMS[name]} ({per_rule or 'none'}); "
+            f"from kept pages, the {min(len(lost), 40)} most frequent of "
+            f"{len(lost)} distinct lines:"
         )
         if lost:
             parts.append(
@@ -617,6 +639,21 @@ def tables(
                     [
                         [d["count"], d["rule"], ", ".join(d["sites"][:3]), quote(d["line"], 80)]
                         for d in lost[:40]
+                    ],
+                )
+            )
+        if detail["headline_lost"]:
+            parts.append(f"Kept pages whose headline {SYSTEMS[name]} removed entirely:")
+            parts.append(
+                md_table(
+                    ["site", "headline", "copies removed (rule)"],
+                    [
+                        [
+                            d["site"],
+                            quote(d["headline"], 60),
+                            "; ".join(f"{quote(c['line'], 50)} ({c['rule']})" for c in d["copies"]),
+                        ]
+                        for d in detail["headline_lost"]
                     ],
                 )
             )
@@ -682,11 +719,16 @@ def main(argv: list[str] | None = None) -> int:
         "lines": sum(len(p.lines) for p in pages),
         "titles": sum(bool(p.labels) and p.labels[0] == TITLE for p in pages),
         "mixed_blocks": sum(p.mixed for p in pages),
+        "input": score(
+            pages,
+            SystemResult("input", {p.id: [True] * len(p.lines) for p in pages}, set(), {}),
+            rec,
+        ),
     }
     md = tables(rows, info, detail, args.count_min)
     print(md)
     command = "python bench/l3s.py" + (f" --limit {args.limit}" if args.limit else "")
-    note = f"\nCommand: `{command} --readme bench/README.md`."
+    note = f"\nCommand: `{command} --readme bench/README.md` (dedupe at commit {dedupe_commit()})."
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"corpus": info, "systems": rows, "detail": detail}

@@ -39,7 +39,6 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -56,7 +55,7 @@ from benchlib import text_lines
 from realdata import (
     CACHE,
     DEFAULT_DATA,
-    REPO,
+    dedupe_commit,
     dedupe_has_option,
     md_table,
     multiset_lost,
@@ -459,19 +458,6 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
     return "\n\n".join(parts)
 
 
-def _commit() -> str:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return done.stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -515,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         f" --limit {args.limit}" if args.limit is not None else ""
     )
     note = (
-        f"\nCommand: `{command} --readme bench/README.md` (dedupe at commit {_commit()}; "
+        f"\nCommand: `{command} --readme bench/README.md` (dedupe at commit {dedupe_commit()}; "
         f"' ### ' variant: {hash_note})."
     )
     if args.json:

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_DATA",
     "REPO",
     "align",
+    "dedupe_commit",
     "dedupe_has_option",
     "line_spans",
     "md_table",
@@ -104,6 +105,26 @@ def run_dedupe(
     if done.returncode != 0:
         raise RuntimeError(f"dedupe clean failed ({done.returncode}): {done.stderr.strip()}")
     return seconds, done.stderr.strip()
+
+
+def dedupe_commit() -> str:
+    """The last commit that changed ``dedupe/`` (``+modified`` when the tree differs)."""
+    try:
+        last = subprocess.run(
+            ["git", "-C", str(REPO), "log", "-1", "--format=%h", "--", "dedupe"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "dedupe"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return (last or "unknown") + ("+modified" if dirty else "")
 
 
 def read_report(path: Path) -> list[dict[str, Any]]:

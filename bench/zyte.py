@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from realdata import (
     CACHE,
     DEFAULT_DATA,
+    dedupe_commit,
     md_table,
     pct,
     quote,
@@ -184,6 +185,12 @@ def evaluate(
     }
 
 
+def short(rel: str) -> str:
+    """``tool/<64 hex>.txt`` as ``tool/<first 8 hex>``."""
+    tool, _, name = rel.rpartition("/")
+    return f"{tool}/{name[:8]}" if tool else rel
+
+
 def tables(m: dict[str, Any]) -> str:
     left = m["pages_by_versions_left"]
     summary = md_table(
@@ -240,8 +247,8 @@ def tables(m: dict[str, Any]) -> str:
                 ["dropped", "partner", "similarity", "dropped text starts", "partner starts"],
                 [
                     [
-                        w["dropped"],
-                        w["partner"],
+                        short(str(w["dropped"])),
+                        short(str(w["partner"])),
                         w["similarity"],
                         quote(str(w["dropped_start"]), 60),
                         quote(str(w["partner_start"]), 60),
@@ -286,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     print(md)
     command = "python bench/zyte.py" + (f" --limit {args.limit}" if args.limit else "")
     note = (
-        f"\nCommand: `{command} --readme bench/README.md`; `dedupe clean` with default "
-        "options on `txt/<tool>/<page>.txt`."
+        f"\nCommand: `{command} --readme bench/README.md` (dedupe at commit "
+        f"{dedupe_commit()}); `dedupe clean` with default options on `txt/<tool>/<page>.txt`."
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
