@@ -28,6 +28,8 @@ title line is not counted under any label):
                           up to that
   one headline left       pages with a headline where exactly one copy stays
                           (and where none stays)
+  headline line kept      pages whose headline line itself (not the title tag)
+                          stays
   title-tag repeats       title lines that contain the headline with more text
                           (site or section affixes): how many are removed
   label-0 removed         not-content lines removed: all of them, those whose
@@ -294,8 +296,8 @@ def norm(text: str) -> str:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def headline_copies(p: Page) -> tuple[str | None, list[int]]:
-    """The page's headline and the indexes of its copies (see the module doc)."""
+def headline_copies(p: Page) -> tuple[int | None, list[int]]:
+    """The index of the page's headline line and the indexes of its copies (module doc)."""
     heads = [i for i, lab in enumerate(p.labels) if lab == 1]
     if not heads:
         return None, []
@@ -312,7 +314,7 @@ def headline_copies(p: Page) -> tuple[str | None, list[int]]:
     ]
     if has_title and h and f" {h} " in f" {title} ":
         copies.insert(0, 0)
-    return p.lines[head], copies
+    return head, copies
 
 
 @dataclass(frozen=True)
@@ -374,11 +376,13 @@ def score(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, An
             for key in keys:
                 total[key] += 1
                 kept[key] += k
-        headline, copies = headline_copies(p)
-        if headline is None:
+        at, copies = headline_copies(p)
+        if at is None:
             continue
+        headline = p.lines[at]
         left = sum(flags[i] for i in copies)
         head["pages"] += 1
+        head["plain_kept"] += flags[at]
         head["one_left"] += left == 1
         head["none_left"] += left == 0
         head["several_left"] += left > 1
@@ -440,13 +444,13 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
                 rule = "document" if p.id in res.dropped else res.rules.get(p.id, {}).get(i, "")
                 lost2[(line, rule)] += 1
                 lost2_sites[(line, rule)].add(p.site)
-        headline, copies = headline_copies(p)
-        if headline is not None and p.id not in res.dropped and not any(flags[i] for i in copies):
+        at, copies = headline_copies(p)
+        if at is not None and p.id not in res.dropped and not any(flags[i] for i in copies):
             no_headline.append(
                 {
                     "page": p.id,
                     "site": p.site,
-                    "headline": headline,
+                    "headline": p.lines[at],
                     "copies": [
                         {"line": p.lines[i], "rule": res.rules.get(p.id, {}).get(i, "")}
                         for i in copies
@@ -543,6 +547,7 @@ def tables(
             "supplemental kept",
             "headline repeats removed",
             "one headline left / none left",
+            "headline line kept",
             "title-tag repeats removed",
             "not content removed",
             "… on ≥2 pages of its site",
@@ -561,6 +566,7 @@ def tables(
                 f"({pct(m['headline_repeats_removed'], 1)})",
                 f"{m['headline'].get('one_left', 0)} / {m['headline'].get('none_left', 0)} "
                 f"of {m['headline'].get('pages', 0)}",
+                f"{m['headline'].get('plain_kept', 0)}/{m['headline'].get('pages', 0)}",
                 f"{m['headline'].get('title_affixed_removed', 0)}/"
                 f"{m['headline'].get('title_affixed', 0)}",
                 pct(m["boilerplate_removed"], 1),
