@@ -17,7 +17,9 @@ Figures per system, over the lines of the pages not dropped as duplicates (the
 title line is not counted under any label):
   pages dropped           pages dropped as duplicates, and the share of their
                           full-text word 5-grams found on the page they repeat
-  full text kept          label-2 lines kept (target ~1.0: precision first)
+  full text kept          label-2 lines kept (target ~1.0: precision first),
+                          and those gone: no line of the same text left on
+                          the page (a repeated paragraph removed keeps one)
   headline repeats removed  per page, the headline is its label-1 line that the
                           title contains (else its first label-1 line); its
                           copies are the title line when it contains the
@@ -359,9 +361,12 @@ def score(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, An
             total["dropped_full_text"] += mine
             kept["dropped_full_text"] += found
             continue
+        kept_texts = {line for line, k in zip(p.lines, flags) if k}
         for line, lab, k in zip(p.lines, p.labels, flags):
             if lab == TITLE:
                 continue
+            if lab == 2 and not k and line not in kept_texts:
+                total["label2_gone"] += 1
             keys = [f"label{lab}"]
             if lab == 0:
                 keys += [
@@ -408,6 +413,8 @@ def score(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, An
         "lines": dict(sorted(total.items())),
         "kept": dict(sorted(kept.items())),
         "full_text_kept": kept_share("label2"),
+        "full_text_gone": total["label2_gone"],
+        "full_text_gone_share": share(total["label2_gone"], total["label2"]),
         "dropped_full_text_on_partner": kept_share("dropped_full_text"),
         "supplemental_kept": kept_share("label3"),
         "headline_kept": kept_share("label1"),
@@ -429,21 +436,23 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
     """Label-0 lines kept (most frequent), label-2 lines removed, pages dropped: one system."""
     kept0: dict[str, set[str]] = defaultdict(set)
     sites0: dict[str, set[str]] = defaultdict(set)
-    lost2: Counter[tuple[str, str]] = Counter()
-    lost2_sites: dict[tuple[str, str], set[str]] = defaultdict(set)
+    lost2: Counter[tuple[str, str, str]] = Counter()
+    lost2_sites: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     by_id = {p.id: p for p in pages}
     dropped = []
     no_headline: list[dict[str, Any]] = []
     for p in pages:
         flags = res.kept[p.id]
+        left = {line for line, k in zip(p.lines, flags) if k}
         for i, (line, lab, k) in enumerate(zip(p.lines, p.labels, flags)):
             if lab == 0 and k:
                 kept0[line].add(p.id)
                 sites0[line].add(p.site)
             if lab == 2 and not k:
                 rule = "document" if p.id in res.dropped else res.rules.get(p.id, {}).get(i, "")
-                lost2[(line, rule)] += 1
-                lost2_sites[(line, rule)].add(p.site)
+                copy = "copy left" if line in left else "gone"
+                lost2[(line, rule, copy)] += 1
+                lost2_sites[(line, rule, copy)].add(p.site)
         at, copies = headline_copies(p)
         if at is not None and p.id not in res.dropped and not any(flags[i] for i in copies):
             no_headline.append(
@@ -491,13 +500,21 @@ def details(pages: list[Page], res: SystemResult, rec: Recurrence) -> dict[str, 
         "top_boilerplate_kept": top(1),
         "top_boilerplate_kept_words": top(3),
         "full_text_removed": [
-            {"line": line, "rule": rule, "count": n, "sites": sorted(lost2_sites[(line, rule)])}
-            for (line, rule), n in sorted(lost2.items(), key=lambda kv: (-kv[1], kv[0]))
+            {
+                "line": line,
+                "rule": rule,
+                "copy": copy,
+                "count": n,
+                "sites": sorted(lost2_sites[(line, rule, copy)]),
+            }
+            for (line, rule, copy), n in sorted(
+                lost2.items(), key=lambda kv: (kv[0][2] != "gone", -kv[1], kv[0])
+            )
             if rule != "document"
         ],
         "headline_lost": no_headline,
         "full_text_removed_per_rule": dict(
-            sorted(Counter(rule for (_, rule), n in lost2.items() for _ in range(n)).items())
+            sorted(Counter(rule for (_, rule, _), n in lost2.items() for _ in range(n)).items())
         ),
         "dropped_pages": dropped,
     }
@@ -544,6 +561,7 @@ def tables(
             "system",
             "pages dropped (their full-text 5-grams on the kept partner)",
             "full text kept (kept pages)",
+            "full-text lines gone (no copy left on the page)",
             "supplemental kept",
             "headline repeats removed",
             "one headline left / none left",
@@ -561,6 +579,7 @@ def tables(
                 SYSTEMS[name].format(n=count_min),
                 f"{m['pages_dropped']} ({pct(m['dropped_full_text_on_partner'], 1)})",
                 pct(m["full_text_kept"]),
+                f"{m['full_text_gone']} ({pct(m['full_text_gone_share'])})",
                 pct(m["supplemental_kept"]),
                 f"{m['headline'].get('removed', 0)}/{m['headline'].get('repeats', 0)} "
                 f"({pct(m['headline_repeats_removed'], 1)})",
@@ -635,15 +654,21 @@ def tables(
         per_rule = ", ".join(f"{r}: {n}" for r, n in detail["full_text_removed_per_rule"].items())
         parts.append(
             f"Full-text lines removed by {SYSTEMS[name]} ({per_rule or 'none'}); "
-            f"from kept pages, the {min(len(lost), 40)} most frequent of "
-            f"{len(lost)} distinct lines:"
+            f"from kept pages, {min(len(lost), 40)} of {len(lost)} distinct lines, those with "
+            "no copy left on the page first, then by count:"
         )
         if lost:
             parts.append(
                 md_table(
-                    ["count", "rule", "sites", "line"],
+                    ["count", "rule", "on the page", "sites", "line"],
                     [
-                        [d["count"], d["rule"], ", ".join(d["sites"][:3]), quote(d["line"], 80)]
+                        [
+                            d["count"],
+                            d["rule"],
+                            d["copy"],
+                            ", ".join(d["sites"][:3]),
+                            quote(d["line"], 80),
+                        ]
                         for d in lost[:40]
                     ],
                 )

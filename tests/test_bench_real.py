@@ -208,6 +208,7 @@ def test_l3s_script(tmp_path: Path) -> None:
         assert row["mismatches"] == 0, name
     # awk per file keeps the first copy of every line: it never empties a page
     assert m["systems"]["awk-file"]["pages_dropped"] == 0
+    assert m["systems"]["awk-file"]["full_text_gone"] == 0
     # the count baseline removes every not-content line found on >= 5 pages, by construction
     count = m["systems"]["count"]
     assert count["boilerplate_corpus5_removed"] in (1.0, None)
