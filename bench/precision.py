@@ -366,7 +366,12 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
                 r["label"],
                 f"{r['articles']:,}",
                 _count_share(r["dropped"], r["articles"]),
-                f"{ident['dropped']}/{ident['surplus']} ({pct(r['identical_dropped_share'], 1)})",
+                f"{ident['dropped']}/{ident['surplus']} ({pct(r['identical_dropped_share'], 1)})"
+                + (
+                    f"; {ident['groups_lost']} groups with no copy left"
+                    if ident["groups_lost"]
+                    else ""
+                ),
                 f"{ws['dropped']}/{ws['surplus']}",
                 f"{r['dropped_not_identical']} "
                 f"({sum(d['figures_differ'] for d in r['near_drops'])})",
