@@ -43,7 +43,8 @@ if tool == "dedupe":
             ids=np.arange(lo, lo + m), signatures=sigs, sizes=np.full(m, 300),
             words=np.full(m, 300), eligible=np.ones(m, dtype=bool),
             exact=rng.integers(1, 2**63, size=m, dtype=np.uint64),
-            figures=np.zeros(m, dtype=np.uint64),
+            figure_sigs=np.full((m, 8), 0xFFFFFFFF, dtype=np.uint32),
+            figure_count=np.zeros(m, dtype=np.int32), tabular=np.zeros(m, dtype=bool),
             anchor_keys=rng.integers(0, 2**63, size=8 * m, dtype=np.uint64),
             anchor_words=np.full(8 * m, 30), anchor_owner=np.repeat(np.arange(m), 8)))
     extra = {"index_nbytes": index.nbytes()}

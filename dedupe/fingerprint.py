@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import CleanerConfig
-from .index import Bodies
+from .index import FIGURE_PERM, Bodies
 from .minhash import Hasher
 from .normalize import (
     SEP,
@@ -55,7 +55,7 @@ EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
 ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
 TITLE_WINDOW = 10  # the parts of title-tag lines among the first segments are counted too
-FIGURES_SHARE = 0.15  # a body with this share of words holding digits is mostly figures
+FIGURES_SHARE = 0.3  # a body with this share of words holding digits is mostly figures
 _STANDALONE = frozenset({"line", "paragraph", "piece", "sentence"})
 PART_SALT = 0x7F4A7C159E3779B9  # keys of title-tag parts (site names, slogans, sections)
 
@@ -128,6 +128,26 @@ def fingerprint_batch(
     )  # fmt: skip
 
 
+_figure_hashers: dict[int, Hasher] = {}
+
+
+def _figure_hasher(config: CleanerConfig) -> Hasher:
+    """MinHash of figures: FIGURE_PERM permutations of the same scheme and seed."""
+    if config.seed not in _figure_hashers:
+        _figure_hashers[config.seed] = Hasher(FIGURE_PERM, config.seed)
+    return _figure_hashers[config.seed]
+
+
+def _distinct(hashes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (owner, hash) pairs, sorted by owner."""
+    if not len(hashes):
+        return hashes, owner
+    order = np.lexsort((hashes, owner))
+    hashes, owner = hashes[order], owner[order]
+    new = np.r_[True, (owner[1:] != owner[:-1]) | (hashes[1:] != hashes[:-1])]
+    return hashes[new], owner[new]
+
+
 def norms_of_lines(text: str) -> list[str]:
     """The normalised non-blank lines of a segment."""
     return [line for line in normalize_many(text.splitlines()) if line]
@@ -159,6 +179,7 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
     figures = np.bincount(owner, weights=numeric, minlength=n)
     anchor = keep & (tokens.counts >= ANCHOR_MIN_WORDS)
     anchors = np.flatnonzero(anchor)
+    figure_tokens, figure_owner = _distinct(hashes[numeric], owner[numeric])
     return Bodies(
         ids=np.arange(n, dtype=np.int64),
         signatures=hasher.signatures(shingles, shingle_owner, n),
@@ -166,11 +187,11 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
         words=words,
         eligible=words >= config.document_min_words,
         exact=sequence_digest(hashes, owner, n),
-        figures=np.where(
-            figures >= FIGURES_SHARE * np.maximum(words, 1),
-            sequence_digest(hashes[numeric], owner[numeric], n),
-            np.uint64(0),
+        figure_sigs=_figure_hasher(config).signatures(
+            (figure_tokens >> np.uint64(32)).astype(np.uint32), figure_owner, n
         ),
+        figure_count=np.bincount(figure_owner, minlength=n).astype(np.int32),
+        tabular=figures >= FIGURES_SHARE * np.maximum(words, 1),
         anchor_keys=batch.keys[anchors].astype(np.uint64),
         anchor_words=tokens.counts[anchors].astype(np.int64),
         anchor_owner=article_of_segment[anchors],

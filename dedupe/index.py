@@ -12,10 +12,16 @@ Candidates come from two keys:
 
 Every candidate is verified: estimated Jaccard ≥ ``threshold``, or one body
 lying ≥ ``contained`` inside the other, estimated from MinHash and sizes or
-measured as the share of its words in paragraphs found in the other. A body
-made mostly of figures (a price table, a rate table) duplicates another only
-when their figures agree, in order: two days' price tables share every word
-but the figures.
+measured as the share of its words in paragraphs found in the other.
+
+Figures veto: news copies of one story report the same figures, while
+template reports (two days' price tables, eurobond issues of two borrowers)
+share every word but the figures. Each body carries a small MinHash of its
+figure tokens (``FIGURE_PERM`` values) and their number; when both bodies
+hold at least ``MIN_FIGURES`` figures, under half of the smaller set of
+figures may be missing from the other, and a body made mostly of figures (a
+table) duplicates another only when their figures agree (estimated Jaccard
+≥ ``TABLE_AGREEMENT``).
 
 An **exact repeat** (the same words in the same order: the ``exact`` digest)
 of a kept article is always a duplicate, however short; exact digests of kept
@@ -25,8 +31,8 @@ Keys live in sorted numpy runs merged as they grow (as in a log-structured
 merge tree), so inserting is amortised O(log n) per key and a batch of queries
 is a few ``searchsorted`` calls. Per indexed article the index holds its
 signature (4 bytes per permutation), 8 bytes per band, up to ``MAX_ANCHORS``
-anchors of 12 bytes, 16 bytes of sizes and ids, 8 of figures and 12 of its
-exact digest: 956 bytes by default
+anchors of 12 bytes, 16 bytes of sizes and ids, 37 of figures and 12 of its
+exact digest: 985 bytes by default
 (``bench/memory.py`` measures it).
 
 Within a batch, decisions are taken in order: an article is compared with the
@@ -43,6 +49,10 @@ import numpy as np
 
 from .minhash import containment, similarity
 
+FIGURE_PERM = 8  # MinHash values over a body's figures
+MIN_FIGURES = 3  # bodies with this many figures each must share theirs to be duplicates
+FIGURE_CONTAINMENT = 0.5
+TABLE_AGREEMENT = 0.9
 MAX_BUCKET = 64  # candidates taken from one key: bounds the work on giant buckets
 MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 
@@ -65,7 +75,9 @@ class Bodies:
     words: np.ndarray  # words per body
     eligible: np.ndarray  # bool: bodies too short are neither matched nor indexed
     exact: np.ndarray  # uint64 digest of the body's words in order (0: empty body)
-    figures: np.ndarray  # uint64 digest of its figures if mostly figures, else 0
+    figure_sigs: np.ndarray  # (n, FIGURE_PERM) uint32 MinHash of its figure tokens
+    figure_count: np.ndarray  # int32, distinct figure tokens
+    tabular: np.ndarray  # bool: mostly figures (a table)
     anchor_keys: np.ndarray  # uint64 exact keys of long paragraphs, all bodies together
     anchor_words: np.ndarray  # words of each of those paragraphs
     anchor_owner: np.ndarray  # body (row) of each anchor, non-decreasing
@@ -97,7 +109,9 @@ class DuplicateIndex:
         self._sigs = _Rows((num_perm,), np.uint32)
         self._sizes = _Rows((), np.int32)
         self._words = _Rows((), np.int32)
-        self._figures = _Rows((), np.uint64)
+        self._figure_sigs = _Rows((FIGURE_PERM,), np.uint32)
+        self._figure_count = _Rows((), np.int32)
+        self._tabular = _Rows((), np.bool_)
         self._ids = _Rows((), np.int32)  # caller's id of each stored row
 
     def __len__(self) -> int:
@@ -112,7 +126,9 @@ class DuplicateIndex:
             self._sigs,
             self._sizes,
             self._words,
-            self._figures,
+            self._figure_sigs,
+            self._figure_count,
+            self._tabular,
             self._ids,
         )
         return sum(p.nbytes() for p in parts)
@@ -232,18 +248,16 @@ class DuplicateIndex:
             return np.zeros(0), np.zeros(0), np.zeros(0)
         local = np.where(stored, 0, other)
         far = np.where(stored, other, 0)
-        if len(self):
-            sig_b = np.where(stored[:, None], self._sigs.data[far], bodies.signatures[local])
-            size_b = np.where(stored, self._sizes.data[far], bodies.sizes[local])
-            words_b = np.where(stored, self._words.data[far], bodies.words[local])
-            figures_b = np.where(stored, self._figures.data[far], bodies.figures[local])
-        else:
-            sig_b, size_b, words_b, figures_b = (
-                bodies.signatures[local],
-                bodies.sizes[local],
-                bodies.words[local],
-                bodies.figures[local],
-            )
+
+        def pick(stored_rows: _Rows, local_rows: np.ndarray) -> np.ndarray:
+            if not len(self):
+                return local_rows[local]
+            mask = stored.reshape((-1,) + (1,) * (local_rows.ndim - 1))
+            return np.where(mask, stored_rows.data[far], local_rows[local])
+
+        sig_b = pick(self._sigs, bodies.signatures)
+        size_b = pick(self._sizes, bodies.sizes)
+        words_b = pick(self._words, bodies.words)
         jac = similarity(bodies.signatures[row], sig_b)
         size_a, words_a = bodies.sizes[row], bodies.words[row]
         inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
@@ -253,9 +267,29 @@ class DuplicateIndex:
         score = np.where(
             jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0)
         )
-        figures_a = bodies.figures[row]
-        agree = ((figures_a == 0) & (figures_b == 0)) | (figures_a == figures_b)
+        agree = self._figures_agree(
+            bodies.figure_sigs[row],
+            pick(self._figure_sigs, bodies.figure_sigs),
+            bodies.figure_count[row],
+            pick(self._figure_count, bodies.figure_count),
+            bodies.tabular[row] | pick(self._tabular, bodies.tabular),
+        )
         return np.where(agree, score, 0.0), jac, inside
+
+    @staticmethod
+    def _figures_agree(
+        sig_a: np.ndarray, sig_b: np.ndarray, count_a: np.ndarray, count_b: np.ndarray,
+        tabular: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """Whether two bodies' figures allow them to be duplicates (see the module doc)."""
+        fig_j = similarity(sig_a, sig_b)
+        both = (count_a >= MIN_FIGURES) & (count_b >= MIN_FIGURES)
+        smaller = np.maximum(np.minimum(count_a, count_b), 1)
+        shared = fig_j * (count_a + count_b) / (1.0 + fig_j) / smaller
+        out: np.ndarray = (~both | (shared >= FIGURE_CONTAINMENT)) & (
+            ~tabular | (fig_j >= TABLE_AGREEMENT) | ((count_a == 0) & (count_b == 0))
+        )
+        return out
 
     def _insert(self, bodies: Bodies, kept: np.ndarray, bands: np.ndarray) -> None:
         exact = np.flatnonzero(kept & (bodies.exact != 0))
@@ -269,7 +303,9 @@ class DuplicateIndex:
         self._sigs.extend(bodies.signatures[rows])
         self._sizes.extend(bodies.sizes[rows])
         self._words.extend(bodies.words[rows])
-        self._figures.extend(bodies.figures[rows])
+        self._figure_sigs.extend(bodies.figure_sigs[rows])
+        self._figure_count.extend(bodies.figure_count[rows])
+        self._tabular.extend(bodies.tabular[rows])
         self._ids.extend(bodies.ids[rows])
         band_rows = stored[np.repeat(np.arange(len(kept)), self.bands)]
         mask = band_rows >= 0
