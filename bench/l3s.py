@@ -72,6 +72,7 @@ from benchlib import shingles
 from l3s_dump import TITLE, dump
 from realdata import (
     CACHE,
+    CUT_RULES,
     DEFAULT_DATA,
     align,
     dedupe_commit,
@@ -228,7 +229,7 @@ def run_dedupe_system(
         if r["rule"] == "document":
             dropped.add(doc)
             partners[doc] = key(str(r.get("matched_doc")))
-        elif r["rule"] != "error":
+        elif r["rule"] in CUT_RULES:
             cuts[doc].append((int(r["start"]), int(r["end"]), str(r["rule"])))
     if layout.startswith("txt"):
         texts = {k[: -len(".txt")]: v for k, v in read_txt_output(out).items()}

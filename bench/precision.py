@@ -54,6 +54,7 @@ import reuters_to_jsonl
 from benchlib import text_lines
 from realdata import (
     CACHE,
+    CUT_RULES,
     DEFAULT_DATA,
     dedupe_commit,
     dedupe_has_option,
@@ -243,7 +244,7 @@ def evaluate(
     doc_rows = {doc_key(corpus, str(r["doc"])) for r in report if r["rule"] == "document"}
     rules_of: dict[str, dict[str, str]] = defaultdict(dict)  # key -> unit -> rule
     for r in report:
-        if r["rule"] in ("document", "error"):
+        if r["rule"] not in CUT_RULES:
             continue
         units = rules_of[doc_key(corpus, str(r["doc"]))]
         for u in corpus.units(str(r.get("text", ""))):

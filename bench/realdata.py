@@ -23,6 +23,9 @@ from typing import Any
 
 from benchlib import CACHE, DEFAULT_DATA, REPO
 
+# Report rows that cut text out of a kept article (others: document, title, error, ...).
+CUT_RULES = ("headline", "paragraph", "boilerplate")
+
 __all__ = [
     "CACHE",
     "DEFAULT_DATA",
