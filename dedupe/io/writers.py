@@ -405,6 +405,10 @@ class ReportWriter:
             }
             self._write((dumps(row) + "\n").encode("utf-8"))
 
+    def row(self, row: dict[str, Any]) -> None:
+        """Any other row (the run's ``summary``, written last)."""
+        self._write((dumps(row) + "\n").encode("utf-8"))
+
     def close(self) -> None:
         if self._file is None:
             self.open()
