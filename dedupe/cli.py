@@ -16,6 +16,7 @@ from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputErr
 from .io import ON_ERROR, Fields, OnError, Problem
 from .io.writers import interrupt_handler
 from .parallel import default_jobs
+from .report.summary import plural
 from .run import BadInput, clean_paths
 
 T = TypeVar("T")
@@ -248,3 +249,90 @@ def restore(
 
 def main() -> None:
     cli()
+
+
+# -- looking at a run: report, explain, calibrate --------------------------------------
+
+
+def _input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--input and the JSONL field names, shared by `report` and `explain`."""
+    for option in reversed(
+        [
+            click.option(
+                "-i",
+                "--input",
+                "inputs",
+                multiple=True,
+                metavar="PATH",
+                help="The run's inputs (repeatable), to show whole texts and kept copies.",
+            ),
+            click.option("--id-field", default="id", show_default=True, help="JSONL id field."),
+            click.option("--title-field", default="title", show_default=True, help="JSONL title."),
+            click.option("--text-field", default="text", show_default=True, help="JSONL text."),
+            click.option(
+                "--site-field",
+                metavar="FIELD",
+                help="JSONL field naming the site (default: the run's, from the report).",
+            ),
+        ]  # fmt: skip
+    ):
+        f = option(f)
+    return f
+
+
+@cli.command("report")
+@click.argument("report_path", metavar="REPORT.jsonl")
+@click.option("-o", "--output", metavar="FILE.html", required=True, help="The page to write.")
+@_input_options
+@click.option("--title", help="Page title (default: the report's file name).")
+@click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+def report_command(
+    report_path: str,
+    output: str,
+    inputs: tuple[str, ...],
+    id_field: str,
+    title_field: str,
+    text_field: str,
+    site_field: str | None,
+    title: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Write one self-contained HTML page to audit a run from its REPORT.jsonl:
+    counts and plots, every article with its removals struck through, and the
+    near-duplicate clusters side by side. Opens from disk; loads nothing.
+
+    \b
+    Example:
+      dedupe clean crawl/ -o cleaned/ --report removals.jsonl
+      dedupe report removals.jsonl --input crawl/ -o report.html
+    """
+    from .report.html import write_report_html
+
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    outcome = _guarded(
+        lambda: write_report_html(
+            report_path, output, inputs, fields, site_field, force=force, title=title
+        )
+    )
+    if quiet:
+        return
+    found = outcome.inputs
+    if found is not None and found.mismatched:
+        click.echo(
+            f"warning: {plural(len(found.mismatched), 'article')} differ from the report's rows "
+            f"(changed since the run?), e.g. {found.mismatched[0]}; shown without their text",
+            err=True,
+        )
+    if found is not None and found.missing:
+        click.echo(
+            f"warning: {plural(found.missing, 'article')} of the report not found in --input",
+            err=True,
+        )
+    click.echo(
+        f"wrote {output} ({outcome.size / 1e6:,.1f} MB): "
+        f"{plural(outcome.articles, 'article')}, {plural(outcome.clusters, 'cluster')}, "
+        f"{plural(outcome.texts, 'whole text')}",
+        err=True,
+    )

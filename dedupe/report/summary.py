@@ -61,9 +61,7 @@ class Summary:
     characters_removed: dict[Rule, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
     started: float = field(default_factory=time.perf_counter, compare=False, repr=False)
     finished: float | None = field(default=None, compare=False, repr=False)
-    _groups: dict[tuple[Rule, str], _Group] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _groups: dict[tuple[Rule, str], _Group] = field(default_factory=dict, compare=False, repr=False)
 
     def add(self, result: Result, segments: int) -> None:
         self.documents_read += 1
