@@ -336,3 +336,48 @@ def report_command(
         f"{plural(outcome.texts, 'whole text')}",
         err=True,
     )
+
+
+@cli.command("explain")
+@click.argument("report_path", metavar="REPORT.jsonl")
+@click.argument("ref", metavar="ID")
+@_input_options
+@click.option("--text/--no-text", "show_text", default=True, help="Print the article's text.")
+@click.option(
+    "--color/--no-color", default=None,
+    help="Colour the output (default: only on a terminal; NO_COLOR is honoured).",
+)  # fmt: skip
+def explain_command(
+    report_path: str,
+    ref: str,
+    inputs: tuple[str, ...],
+    id_field: str,
+    title_field: str,
+    text_field: str,
+    site_field: str | None,
+    show_text: bool,
+    color: bool | None,
+) -> None:
+    """Show what was removed from article ID (or FILE:LINE) and what each removal
+    matched: the title, an earlier paragraph, the stories a boilerplate line is
+    in, the kept copy of a dropped duplicate (with a word diff).
+
+    \b
+    Example:
+      dedupe explain removals.jsonl reuters-16 --input reuters.jsonl
+    """
+    from rich.console import Console
+
+    from .report.explain import explain
+
+    console = Console(
+        file=sys.stdout,
+        force_terminal=color,
+        no_color=color is False,
+        highlight=False,
+        soft_wrap=not color and not sys.stdout.isatty(),
+    )
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    _guarded(
+        lambda: explain(report_path, ref, console, inputs, fields, site_field, show_text=show_text)
+    )
