@@ -114,9 +114,9 @@ def _matched(view: _View, report: Report, entry: Entry, row: Row) -> list[Text]:
         facts.append(f"removed {plural(elsewhere, 'other time')} in this report")
         out.append(Text("boilerplate: " + ", ".join(facts)))
         if matched is not None and str(matched) != entry.doc:
-            where = f" ({other.where})" if other is not None else ""
+            place = f" ({other.where})" if other is not None else ""
             at = f", segment {seg}" if seg is not None else ""
-            out.append(Text(f"first other article with it: {matched}{where}{at}"))
+            out.append(Text(f"first other article with it: {matched}{place}{at}"))
         elif row.get("first_doc") is not None and str(row["first_doc"]) != entry.doc:
             out.append(Text(f"first article with it: {row['first_doc']}"))
         else:
