@@ -381,3 +381,111 @@ def explain_command(
     _guarded(
         lambda: explain(report_path, ref, console, inputs, fields, site_field, show_text=show_text)
     )
+
+
+@cli.command("calibrate")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--sample", type=click.IntRange(min=2), default=1000, show_default=True,
+    help="Articles to sample (uniformly, in input order; all when there are fewer).",
+)  # fmt: skip
+@click.option("--sample-seed", type=int, default=1, show_default=True, help="Sampling seed.")
+@click.option(
+    "--only", "settings", multiple=True,
+    type=click.Choice(["headline_threshold", "paragraph_threshold", "boilerplate_min_docs",
+                       "document_threshold"]),
+    help="Sweep only this setting (repeatable; default: all four).",
+)  # fmt: skip
+@click.option(
+    "--examples", type=click.IntRange(min=0), default=5, show_default=True,
+    help="Pairs shown on each side of each threshold.",
+)  # fmt: skip
+@click.option("--html", "html_path", metavar="FILE.html", help="Also write the results as a page.")
+@click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
+@click.option(
+    "--min-docs", type=int, default=_DEFAULTS.boilerplate_min_docs, show_default=True,
+    help="Configured: stories a segment must recur in to be boilerplate.",
+)  # fmt: skip
+@click.option(
+    "--paragraph-threshold", type=float, default=_DEFAULTS.paragraph_threshold,
+    show_default=True, help="Configured paragraph threshold.",
+)  # fmt: skip
+@click.option(
+    "--document-threshold", type=float, default=_DEFAULTS.document_threshold,
+    show_default=True, help="Configured document threshold.",
+)  # fmt: skip
+@click.option("--site-field", metavar="FIELD", help="JSONL field naming the site.")
+@click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL id field.")
+@click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+def calibrate_command(
+    inputs: tuple[str, ...],
+    sample: int,
+    sample_seed: int,
+    settings: tuple[str, ...],
+    examples: int,
+    html_path: str | None,
+    force: bool,
+    min_docs: int,
+    paragraph_threshold: float,
+    document_threshold: float,
+    site_field: str | None,
+    seed: int,
+    jobs: int | None,
+    id_field: str,
+    title_field: str,
+    text_field: str,
+) -> None:
+    """Clean a sample of INPUT at several thresholds and print the removals per
+    threshold for each rule, the LSH S-curve with the document threshold marked,
+    and pairs just above and just below each threshold: evidence to pick them by.
+
+    \b
+    Example:
+      dedupe calibrate crawl/ --sample 1000 --html calibration.html
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from .io.writers import atomic_write
+    from .report.calibrate import calibrate, calibration_html, print_calibration
+
+    if html_path is not None and Path(html_path).exists() and not force:
+        raise click.UsageError(f"{html_path} already exists (use --force to overwrite)")
+    try:
+        config = CleanerConfig(
+            boilerplate_min_docs=min_docs,
+            paragraph_threshold=paragraph_threshold,
+            document_threshold=document_threshold,
+            site_field=site_field,
+            seed=seed,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    result = _guarded(
+        lambda: calibrate(
+            inputs,
+            config,
+            sample=sample,
+            seed=sample_seed,
+            fields=fields,
+            jobs=jobs or default_jobs(),
+            examples=examples,
+            settings=settings
+            or (
+                "headline_threshold",
+                "paragraph_threshold",
+                "boilerplate_min_docs",
+                "document_threshold",
+            ),
+        )  # fmt: skip
+    )
+    print_calibration(result, Console(file=sys.stdout, highlight=False))
+    if html_path is not None:
+        page = calibration_html(result).encode("utf-8")
+        _guarded(lambda: atomic_write(Path(html_path), page))
+        click.echo(f"wrote {html_path}", err=True)
