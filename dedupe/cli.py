@@ -285,6 +285,11 @@ def _input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("-o", "--output", metavar="FILE.html", required=True, help="The page to write.")
 @_input_options
 @click.option("--title", help="Page title (default: the report's file name).")
+@click.option(
+    "--max-texts", type=click.IntRange(min=0), default=50_000, show_default=True,
+    help="Whole texts from --input put on the page (kept copies of duplicates first); "
+    "other articles show their removed segments only.",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def report_command(
@@ -296,6 +301,7 @@ def report_command(
     text_field: str,
     site_field: str | None,
     title: str | None,
+    max_texts: int,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -313,8 +319,15 @@ def report_command(
     fields = Fields(id=id_field, title=title_field, text=text_field)
     outcome = _guarded(
         lambda: write_report_html(
-            report_path, output, inputs, fields, site_field, force=force, title=title
-        )
+            report_path,
+            output,
+            inputs,
+            fields,
+            site_field,
+            force=force,
+            title=title,
+            max_texts=max_texts,
+        )  # fmt: skip
     )
     if quiet:
         return

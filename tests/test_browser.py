@@ -218,3 +218,22 @@ def test_list_is_paged(browser: Any, tmp_path: Path) -> None:
     # the overview's boilerplate group links to the articles that lost it
     _open(browser, page, "#articles?group=0")
     _wait(browser, lambda d: "120 articles shown" in d.find_element(By.ID, "count").text)
+
+
+def test_gzipped_page_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
+    """A large run's data is embedded gzipped; the browser unpacks it itself."""
+    from dedupe.report.html import write_report_html
+
+    page = tmp_path / "packed.html"
+    write_report_html(str(run.report), str(page), [str(run.src)], compress=True)
+    assert 'type="application/gzip-base64"' in page.read_text(encoding="utf-8")
+    data = page_data(page.read_text(encoding="utf-8"))
+    k = [d[0] for d in data["docs"]].index(run.headline_doc)
+    _open(browser, page, f"#doc/{k}")
+    _wait(browser, lambda d: _visible(d, "#doc del.rm"))
+    assert _ids(browser) == [d[0] for d in data["docs"] if d[5] & 1]
+    struck = _visible(browser, "#doc del.rm")
+    assert [e.get_attribute("textContent") for e in struck] == [
+        run.texts[run.headline_doc].split("\n")[0]
+    ]
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

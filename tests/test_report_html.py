@@ -3,6 +3,8 @@ of `dedupe report` (its content; the page in a real browser is in test_browser.p
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 from collections import Counter
@@ -32,9 +34,14 @@ def invoke(*args: object) -> Any:
 
 
 def page_data(html: str) -> dict[str, Any]:
-    m = re.search(r'<script id="data" type="application/json">(.*?)</script>', html, re.S)
+    """The data embedded in a page (plain JSON, or gzipped JSON in base64)."""
+    m = re.search(r'<script id="data" type="application/(json|gzip-base64)">(.*?)</script>', html,
+                  re.S)  # fmt: skip
     assert m is not None
-    data: dict[str, Any] = json.loads(m.group(1))
+    text = m.group(2)
+    if m.group(1) == "gzip-base64":
+        text = gzip.decompress(base64.b64decode(text)).decode("utf-8")
+    data: dict[str, Any] = json.loads(text)
     return data
 
 
@@ -219,7 +226,7 @@ def test_report_page_without_inputs(run: Run, tmp_path: Path) -> None:
     # cleaned articles carry their removed texts; dropped ones their whole text
     k = docs[run.headline_doc]
     headline = next(r for r in rows if r["doc"] == run.headline_doc)
-    assert data["tx"][k] is None and data["rm"][k][0][10] == headline["text"]
+    assert data["tx"][k] is None and data["strs"][data["rm"][k][0][10]] == headline["text"]
     for doc in run.dropped_docs:
         assert data["tx"][docs[doc]] == run.texts[doc]
     assert data["cl"] == [[-1, run.kept_doc, [[docs[d], *_scores(rows, d)] for d in sorted(
@@ -285,6 +292,29 @@ def test_report_page_is_deterministic_and_not_overwritten(run: Run, tmp_path: Pa
     assert result.exit_code == 2 and "already exists" in result.stderr
     assert_ok(invoke("report", run.report, "-o", a, "--force"))
     assert a.read_bytes() != b.read_bytes()  # now without the texts
+
+
+def test_whole_texts_are_capped_kept_copies_first(run: Run, tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    result = invoke("report", run.report, "-i", run.src, "-o", page, "--max-texts", "1")
+    assert_ok(result)
+    assert f"{len(run.dropped_docs) + 1} whole texts" in result.stderr
+    data = page_data(page.read_text(encoding="utf-8"))
+    with_text = {d[0] for d, t in zip(data["docs"], data["tx"]) if t is not None}
+    assert with_text == {*run.dropped_docs, run.kept_doc}  # the cluster stays comparable
+    k = [d[0] for d in data["docs"]].index(run.headline_doc)
+    assert data["docs"][k][5] & 4 == 0 and len(data["rm"][k][0]) == 11  # removed text only
+
+
+def test_large_data_is_embedded_gzipped(run: Run, tmp_path: Path) -> None:
+    from dedupe.report.html import write_report_html
+
+    plain, packed = tmp_path / "plain.html", tmp_path / "packed.html"
+    write_report_html(str(run.report), str(plain), [str(run.src)])
+    outcome = write_report_html(str(run.report), str(packed), [str(run.src)], compress=True)
+    html = packed.read_text(encoding="utf-8")
+    assert 'type="application/gzip-base64"' in html and outcome.size < plain.stat().st_size
+    assert page_data(html) == page_data(plain.read_text(encoding="utf-8"))
 
 
 def test_report_text_cannot_break_out_of_the_page(tmp_path: Path) -> None:

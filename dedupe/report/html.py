@@ -20,6 +20,8 @@ JS are inlined. Article text is only ever inserted as text, never as HTML.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +45,8 @@ CSP = (
 )
 TOP_GROUPS = 50  # boilerplate groups listed in the overview
 MAX_ERRORS = 200  # bad-input rows listed in the overview
+COMPRESS_ABOVE = 1 << 20  # characters of JSON above which the data is embedded gzipped
+MAX_TEXTS = 50_000  # whole texts from the inputs put on the page, by default
 
 
 @dataclass
@@ -76,14 +80,26 @@ def _json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c")
 
 
-def _segment_spans(entry: Entry, wanted: set[int]) -> dict[str, list[int]]:
+def _data_block(data: Any, compress: bool | None) -> str:
+    """The data as a <script> element: JSON, or gzipped JSON in base64 (read back with the
+    browser's own DecompressionStream) when larger than `COMPRESS_ABOVE` or asked."""
+    text = _json_for_script(data)
+    if compress is None:
+        compress = len(text) > COMPRESS_ABOVE
+    if not compress:
+        return f'<script id="data" type="application/json">{text}</script>'
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), 6, mtime=0)).decode("ascii")
+    return f'<script id="data" type="application/gzip-base64">{packed}</script>'
+
+
+def _segment_spans(entry: Entry, text: str | None, wanted: set[int]) -> dict[str, list[int]]:
     """Offsets of the segments ``wanted`` (what a headline or paragraph removal matched,
     the title), when segmenting the text again gives the report's segments."""
-    if entry.text is None or not wanted:
+    if text is None or not wanted:
         return {}
     from ..segment import segment
 
-    segments = segment(entry.text)
+    segments = segment(text)
     for row in entry.removals:
         i = row.get("segment")
         if isinstance(i, int) and (
@@ -135,11 +151,33 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def payload(report: Report) -> dict[str, Any]:
-    """The data the page's script renders from: compact arrays, indexes into lists."""
+def _with_text(report: Report, limit: int | None) -> set[int]:
+    """The articles whose whole text goes on the page: every dropped one (its text is in
+    the report), then up to ``limit`` others, kept copies of dropped ones first, then
+    those with headline or paragraph removals, then the rest in report order."""
+    dropped = {e.index for e in report.entries if e.dropped is not None and e.text is not None}
+    others = [e for e in report.entries if e.text is not None and e.index not in dropped]
+    if limit is None or len(others) <= limit:
+        return dropped | {e.index for e in others}
+    heads = {c.entry.index for c in report.clusters() if c.entry is not None}
+
+    def rank(e: Entry) -> tuple[int, int]:
+        if e.index in heads:
+            return (0, e.index)
+        if any(r.get("rule") in ("headline", "paragraph") for r in e.removals):
+            return (1, e.index)
+        return (2, e.index)
+
+    return dropped | {e.index for e in sorted(others, key=rank)[:limit]}
+
+
+def payload(report: Report, max_texts: int | None = None) -> dict[str, Any]:
+    """The data the page's script renders from: compact arrays, indexes into lists.
+    ``max_texts`` bounds the whole texts from the inputs (see `_with_text`)."""
+    allowed = _with_text(report, max_texts)
     rules = list(RULES)
     rule_ix: dict[str, int] = {r: i for i, r in enumerate(rules)}
-    files, sites = _Interned(), _Interned()
+    files, sites, strings = _Interned(), _Interned(), _Interned()
     groups = report.groups(("boilerplate",))
     group_ix = {(g.rule, g.words): i for i, g in enumerate(groups)}
     docs: list[list[Any]] = []
@@ -148,15 +186,16 @@ def payload(report: Report) -> dict[str, Any]:
     spans: dict[str, dict[str, list[int]]] = {}
     titles: dict[str, list[int]] = {}
     for entry in report.entries:
+        text = entry.text if entry.index in allowed else None
         flags = (1 if entry.in_report else 0) | (2 if entry.dropped else 0)
-        flags |= 4 if entry.text is not None else 0
+        flags |= 4 if text is not None else 0
         title = entry.headline()
         if title is None:
             heads = [r for r in entry.removals if r.get("rule") == "headline"]
             if heads:
                 title = str(heads[0].get("text", ""))
-            elif entry.text is not None:
-                title = next((ln for ln in entry.text.splitlines() if ln.strip()), "")
+            elif text is not None:
+                title = next((ln for ln in text.splitlines() if ln.strip()), "")
         docs.append(
             [
                 entry.doc,
@@ -191,31 +230,31 @@ def payload(report: Report) -> dict[str, Any]:
                 row.get("segment"),
                 score if isinstance(score, (int, float)) else None,
                 target.index if target is not None else -1,
-                None if matched is None else str(matched),
+                None if matched is None or target is not None else str(matched),
                 mseg if isinstance(mseg, int) else None,
-                _info(row),
+                strings(_info(row) or None),
                 -1 if group is None else group,
             ]
-            if entry.text is None:
-                item.append(str(row.get("text", "")))
+            if text is None:
+                item.append(strings(str(row.get("text", ""))))
             items.append(item)
         if entry.title is not None and isinstance(entry.title.get("start"), int):
             titles[str(entry.index)] = [int(entry.title["start"]), int(entry.title["end"])]
-        elif entry.text is not None:
+        elif text is not None:
             heads = [r for r in entry.removals if r.get("rule") == "headline"]
             seg = heads[0].get("matched_segment") if heads else None
             if isinstance(seg, int):
                 wanted.add(seg)
-        found = _segment_spans(entry, wanted)
+        found = _segment_spans(entry, text, wanted)
         if found:
             spans[str(entry.index)] = found
-            if str(entry.index) not in titles and entry.text is not None:
+            if str(entry.index) not in titles and text is not None:
                 heads = [r for r in entry.removals if r.get("rule") == "headline"]
                 seg = heads[0].get("matched_segment") if heads else None
                 if isinstance(seg, int) and str(seg) in found:
                     titles[str(entry.index)] = found[str(seg)]
         removals.append(items)
-        texts.append(entry.text)
+        texts.append(text)
     clusters = []
     for cluster in report.clusters():
         members = []
@@ -231,6 +270,7 @@ def payload(report: Report) -> dict[str, Any]:
         "rules": rules,
         "files": files.items,
         "sites": sites.items,
+        "strs": strings.items,  # removed texts and details, each once
         "docs": docs,
         "rm": removals,
         "tx": texts,
@@ -438,10 +478,16 @@ def overview(report: Report, inputs: InputsRead | None) -> str:
     return "".join(out)
 
 
-def render(report: Report, inputs: InputsRead | None = None, title: str | None = None) -> str:
-    """The whole page."""
+def render(
+    report: Report,
+    inputs: InputsRead | None = None,
+    title: str | None = None,
+    compress: bool | None = None,
+    max_texts: int | None = MAX_TEXTS,
+) -> str:
+    """The whole page (``compress``: gzip the embedded data; None: when it is large)."""
     name = title or Path(report.path).name
-    data = _json_for_script(payload(report))
+    data = _data_block(payload(report, max_texts), compress)
     articles = sum(1 for e in report.entries if e.in_report)
     clusters = len(report.clusters())
     return (
@@ -476,7 +522,7 @@ def render(report: Report, inputs: InputsRead | None = None, title: str | None =
         "</section></main>"
         "<noscript><p>The article and cluster views need JavaScript; the overview does not."
         "</p></noscript>"
-        f'<script id="data" type="application/json">{data}</script>'
+        f"{data}"
         f"<script>{_asset('report.js')}</script></body></html>\n"
     )
 
@@ -490,6 +536,8 @@ def write_report_html(
     *,
     force: bool = False,
     title: str | None = None,
+    max_texts: int | None = MAX_TEXTS,
+    compress: bool | None = None,
 ) -> HtmlOutcome:
     """Read a report (and the run's inputs, if given) and write the HTML page atomically.
     ``site_field`` defaults to the one the run used (from the report's summary row)."""
@@ -503,13 +551,13 @@ def write_report_html(
     if inputs:
         site = site_field if site_field is not None else _config(report).get("site_field")
         found = attach_inputs(report, inputs, fields, site if isinstance(site, str) else None)
-    page = render(report, found, title).encode("utf-8")
+    page = render(report, found, title, compress, max_texts).encode("utf-8")
     atomic_write(target, page)
     return HtmlOutcome(
         path=output,
         size=len(page),
         articles=sum(1 for e in report.entries if e.in_report),
         clusters=len(report.clusters()),
-        texts=sum(1 for e in report.entries if e.text is not None),
+        texts=len(_with_text(report, max_texts)),
         inputs=found,
     )

@@ -3,12 +3,29 @@
    Text from the report is only ever inserted with textContent / text nodes. */
 (function () {
   "use strict";
-  var D = JSON.parse(document.getElementById("data").textContent);
+  var node = document.getElementById("data");
+  if (node.type === "application/gzip-base64") {  // large runs: gzipped, unpacked here
+    var bin = atob(node.textContent), bytes = new Uint8Array(bin.length);
+    for (var b = 0; b < bin.length; b++) bytes[b] = bin.charCodeAt(b);
+    bin = null;
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")))
+      .text().then(function (text) { main(JSON.parse(text)); });
+  } else main(JSON.parse(node.textContent));
+
+function main(D) {
   var RULES = D.rules, PAGE = 50, MAX_D = 4000;
   var DOC = 0, FILE = 1, LINE = 2, SITE = 3, TITLE = 4, FLAGS = 5, CHARS = 6;
   var R_RULE = 0, R_START = 1, R_END = 2, R_SEG = 3, R_SCORE = 4, R_MDOC = 5, R_MID = 6,
     R_MSEG = 7, R_INFO = 8, R_GROUP = 9, R_TEXT = 10;
-  var n = D.docs.length;
+  var n = D.docs.length, S = D.strs;
+  // removal items hold indexes into D.strs; make them strings once, here
+  D.rm.forEach(function (items) {
+    items.forEach(function (r) {
+      r[R_INFO] = r[R_INFO] >= 0 ? S[r[R_INFO]] : "";
+      if (r.length > R_TEXT) r[R_TEXT] = S[r[R_TEXT]];
+      if (r[R_MID] == null && r[R_MDOC] >= 0) r[R_MID] = D.docs[r[R_MDOC]][DOC];
+    });
+  });
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, kids) {
@@ -458,4 +475,5 @@
   window.addEventListener("hashchange", route);
   route();
   document.body.dataset.ready = "1";
+}
 })();
