@@ -263,7 +263,10 @@ function main(D) {
     current = i;
     var d = D.docs[i], rm = D.rm[i], box = $("doc");
     box.textContent = "";
-    Array.prototype.forEach.call($("list").children, function (li) { li.className = +li.dataset.doc === i ? "on" : ""; });
+    Array.prototype.forEach.call($("list").children, function (li) {
+      li.className = +li.dataset.doc === i ? "on" : "";
+      if (li.className) li.scrollIntoView({ block: "nearest" });
+    });
     box.appendChild(el("h2", { text: d[DOC] }));
     box.appendChild(el("div", { cls: "note", text: where(i) + (d[SITE] >= 0 ? " · site " + D.sites[d[SITE]] : "") + " · " + plural(d[CHARS], "character") + " removed" }));
     var drop = rm.filter(function (r) { return RULES[r[R_RULE]] === "document"; })[0];
@@ -451,6 +454,8 @@ function main(D) {
     if ((m = /^doc\/(\d+)(?:\/(\d+))?$/.exec(h)) && +m[1] < n) {
       view("articles");
       if (!listed) { update(); listed = true; }
+      var at = shown.indexOf(+m[1]);  // the list turns to the article's page
+      if (at >= 0 && Math.floor(at / PAGE) !== state.page) { state.page = Math.floor(at / PAGE); renderList(); }
       showDoc(+m[1], m[2] != null ? +m[2] : null);
     } else if ((m = /^cluster\/(\d+)(?:\/(\d+))?$/.exec(h))) {
       view("clusters");
