@@ -6,7 +6,7 @@ cleans it with `--site-field publisher`, builds the page with `--input`, opens o
 article in headless Chromium (Debian's chromium and chromium-driver) and saves the
 window (about 150 KB at the default size).
 
-Example: python bench/screenshot.py --doc helsinki-241 -o docs/report.png
+Example: python bench/screenshot.py --doc helsinki-2363 -o docs/report.png
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from benchlib import CACHE, DEFAULT_DATA, REPO
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--doc", default="helsinki-241", help="the article shown")
-    ap.add_argument("--size", default="1100,840", help="window width,height")
+    ap.add_argument("--doc", default="helsinki-2363", help="the article shown")
+    ap.add_argument("--size", default="1100,800", help="window width,height")
     ap.add_argument("-o", "--output", type=Path, default=REPO / "docs" / "report.png")
     args = ap.parse_args(argv)
 
