@@ -30,6 +30,7 @@ from .summary import group_key
 
 Row = dict[str, Any]
 REMOVAL_RULES: tuple[str, ...] = RULES
+_RESTORE_ONLY = ("raw_line", "raw_text", "text_json")
 
 
 class ReportError(DedupeError):
@@ -50,11 +51,7 @@ class Entry:
     title_text: str | None = None  # the title field of the input record, if any
     site: str | None = None
     in_report: bool = True  # False: read from the inputs because something matched it
-
-    @property
-    def dropped(self) -> Row | None:
-        """The ``document`` row when the article was dropped as a near duplicate."""
-        return next((r for r in self.removals if r.get("rule") == "document"), None)
+    dropped: Row | None = None  # the ``document`` row, when dropped as a near duplicate
 
     @property
     def where(self) -> str:
@@ -80,6 +77,8 @@ class Entry:
 
 def cut_length(row: Row) -> int:
     """Characters a removal cut (its segment and one separator)."""
+    if isinstance(row.get("cut_length"), int):
+        return int(row["cut_length"])
     if isinstance(row.get("cut_text"), str):
         return len(row["cut_text"])
     start, end = row.get("cut_start", row.get("start")), row.get("cut_end", row.get("end"))
@@ -124,6 +123,7 @@ class Report:
     summary: Row | None = None
     errors: list[Row] = field(default_factory=list)
     unknown: int = 0  # rows of rules this version does not know
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _by_doc: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _by_place: dict[tuple[str | None, int | None, str], int] = field(
         default_factory=dict, repr=False
@@ -157,18 +157,27 @@ class Report:
         if doc is None:
             self.unknown += 1
             return
+        for name in _RESTORE_ONLY:  # what only `dedupe restore` needs: not kept in memory
+            row.pop(name, None)
+        cut = row.pop("cut_text", None)  # the segment and a separator: only its length
+        if isinstance(cut, str):
+            row["cut_length"] = len(cut)
+            if rule == "document" and not isinstance(row.get("text"), str):
+                row["text"] = cut
         line = row.get("line")
         entry = self._entry(str(doc), row.get("file"), line if isinstance(line, int) else None)
         if rule == "title":
             entry.title = row
         else:
             entry.removals.append(row)
+            if rule == "document":
+                entry.dropped = row
 
     def finish(self) -> None:
         for entry in self.entries:
             entry.removals.sort(key=lambda r: (_int(r.get("start")), _int(r.get("segment"))))
             if entry.text is None and (row := entry.dropped) is not None:
-                text = row.get("cut_text", row.get("text"))
+                text = row.get("text")
                 entry.text = text if isinstance(text, str) else None
 
     # -- queries --------------------------------------------------------------
@@ -198,6 +207,13 @@ class Report:
     def clusters(self) -> list[Cluster]:
         """Dropped near duplicates grouped by the article kept in their place, largest
         first (then in order of the kept article's first appearance)."""
+        key = ("clusters", len(self.entries))
+        if key not in self._memo:
+            self._memo[key] = self._clusters()
+        clusters: list[Cluster] = self._memo[key]
+        return clusters
+
+    def _clusters(self) -> list[Cluster]:
         by_kept: dict[str, list[Entry]] = {}
         for entry in self.entries:
             row = entry.dropped
@@ -209,6 +225,13 @@ class Report:
 
     def groups(self, rules: Sequence[str] = ("boilerplate",)) -> list[Group]:
         """Removed segments of these rules grouped by their words, most frequent first."""
+        key = ("groups", tuple(rules))
+        if key not in self._memo:
+            self._memo[key] = self._groups(rules)
+        groups: list[Group] = self._memo[key]
+        return groups
+
+    def _groups(self, rules: Sequence[str]) -> list[Group]:
         groups: dict[tuple[str, str], Group] = {}
         for entry, row in self.removals():
             rule = str(row.get("rule"))

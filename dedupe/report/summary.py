@@ -10,6 +10,7 @@ the run, into the ``{"rule": "summary", ...}`` row written last in the report.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+@functools.lru_cache(maxsize=1 << 16)  # removed segments repeat (boilerplate above all)
 def group_key(text: str) -> str:
     """The words of a segment, normalised: segments with the same key are one group."""
     found = words(normalize(text))
