@@ -238,7 +238,8 @@ def payload(report: Report, max_texts: int | None = None) -> dict[str, Any]:
             if text is None:
                 item.append(strings(str(row.get("text", ""))))
             items.append(item)
-        if entry.title is not None and isinstance(entry.title.get("start"), int):
+        in_text = entry.title is not None and entry.title.get("source") != "field"
+        if entry.title is not None and in_text and isinstance(entry.title.get("start"), int):
             titles[str(entry.index)] = [int(entry.title["start"]), int(entry.title["end"])]
         elif text is not None:
             heads = [r for r in entry.removals if r.get("rule") == "headline"]

@@ -124,7 +124,7 @@ function main(D) {
     list.textContent = "";
     shown.slice(state.page * PAGE, state.page * PAGE + PAGE).forEach(function (i) {
       var d = D.docs[i], li = el("li", { "data-doc": String(i) });
-      li.appendChild(el("span", { cls: "id", text: d[DOC] }));
+      li.appendChild(el("a", { cls: "id", href: "#doc/" + i, text: d[DOC] }));
       var per = {};
       D.rm[i].forEach(function (r) { per[r[R_RULE]] = (per[r[R_RULE]] || 0) + 1; });
       Object.keys(per).forEach(function (k) {
@@ -321,7 +321,7 @@ function main(D) {
     list.textContent = "";
     D.cl.slice(cpage * PAGE, cpage * PAGE + PAGE).forEach(function (c, k) {
       var idx = cpage * PAGE + k, li = el("li", { "data-cluster": String(idx) });
-      li.appendChild(el("span", { cls: "id", text: c[1] }));
+      li.appendChild(el("a", { cls: "id", href: "#cluster/" + idx, text: c[1] }));
       li.appendChild(badge("document", plural(c[2].length, "dropped copy", "dropped copies")));
       var best = Math.max.apply(null, c[2].map(function (m) { return m[1] || 0; }));
       li.appendChild(el("span", { cls: "where", text: (c[0] >= 0 ? where(c[0]) : "kept article not in the report or inputs") + " · best score " + fmt(best) }));
