@@ -132,7 +132,8 @@ def dedupe_commit() -> str:
 
 def read_report(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [r for r in rows if r.get("rule") != "summary"]  # the run's summary: no article
 
 
 def read_txt_output(out: Path) -> dict[str, str]:

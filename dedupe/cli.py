@@ -16,6 +16,7 @@ from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputErr
 from .io import ON_ERROR, Fields, OnError, Problem
 from .io.writers import interrupt_handler
 from .parallel import default_jobs
+from .report.summary import plural
 from .run import BadInput, clean_paths
 
 T = TypeVar("T")
@@ -248,3 +249,256 @@ def restore(
 
 def main() -> None:
     cli()
+
+
+# -- looking at a run: report, explain, calibrate --------------------------------------
+
+
+def _input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--input and the JSONL field names, shared by `report` and `explain`."""
+    for option in reversed(
+        [
+            click.option(
+                "-i",
+                "--input",
+                "inputs",
+                multiple=True,
+                metavar="PATH",
+                help="The run's inputs (repeatable), to show whole texts and kept copies.",
+            ),
+            click.option("--id-field", default="id", show_default=True, help="JSONL id field."),
+            click.option("--title-field", default="title", show_default=True, help="JSONL title."),
+            click.option("--text-field", default="text", show_default=True, help="JSONL text."),
+            click.option(
+                "--site-field",
+                metavar="FIELD",
+                help="JSONL field naming the site (default: the run's, from the report).",
+            ),
+        ]  # fmt: skip
+    ):
+        f = option(f)
+    return f
+
+
+@cli.command("report")
+@click.argument("report_path", metavar="REPORT.jsonl")
+@click.option("-o", "--output", metavar="FILE.html", required=True, help="The page to write.")
+@_input_options
+@click.option("--title", help="Page title (default: the report's file name).")
+@click.option(
+    "--max-texts", type=click.IntRange(min=0), default=50_000, show_default=True,
+    help="Whole texts from --input put on the page (kept copies of duplicates first); "
+    "other articles show their removed segments only.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+def report_command(
+    report_path: str,
+    output: str,
+    inputs: tuple[str, ...],
+    id_field: str,
+    title_field: str,
+    text_field: str,
+    site_field: str | None,
+    title: str | None,
+    max_texts: int,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Write one self-contained HTML page to audit a run from its REPORT.jsonl:
+    counts and plots, every article with its removals struck through, and the
+    near-duplicate clusters side by side. Opens from disk; loads nothing.
+
+    \b
+    Example:
+      dedupe clean crawl/ -o cleaned/ --report removals.jsonl
+      dedupe report removals.jsonl --input crawl/ -o report.html
+    """
+    from .report.html import write_report_html
+
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    outcome = _guarded(
+        lambda: write_report_html(
+            report_path,
+            output,
+            inputs,
+            fields,
+            site_field,
+            force=force,
+            title=title,
+            max_texts=max_texts,
+        )  # fmt: skip
+    )
+    if quiet:
+        return
+    found = outcome.inputs
+    if found is not None and found.mismatched:
+        click.echo(
+            f"warning: {plural(len(found.mismatched), 'article')} differ from the report's rows "
+            f"(changed since the run?), e.g. {found.mismatched[0]}; shown without their text",
+            err=True,
+        )
+    if found is not None and found.missing:
+        click.echo(
+            f"warning: {plural(found.missing, 'article')} of the report not found in --input",
+            err=True,
+        )
+    click.echo(
+        f"wrote {output} ({outcome.size / 1e6:,.1f} MB): "
+        f"{plural(outcome.articles, 'article')}, {plural(outcome.clusters, 'cluster')}, "
+        f"{plural(outcome.texts, 'whole text')}",
+        err=True,
+    )
+
+
+@cli.command("explain")
+@click.argument("report_path", metavar="REPORT.jsonl")
+@click.argument("ref", metavar="ID")
+@_input_options
+@click.option("--text/--no-text", "show_text", default=True, help="Print the article's text.")
+@click.option(
+    "--color/--no-color", default=None,
+    help="Colour the output (default: only on a terminal; NO_COLOR is honoured).",
+)  # fmt: skip
+def explain_command(
+    report_path: str,
+    ref: str,
+    inputs: tuple[str, ...],
+    id_field: str,
+    title_field: str,
+    text_field: str,
+    site_field: str | None,
+    show_text: bool,
+    color: bool | None,
+) -> None:
+    """Show what was removed from article ID (or FILE:LINE) and what each removal
+    matched: the title, an earlier paragraph, the stories a boilerplate line is
+    in, the kept copy of a dropped duplicate (with a word diff).
+
+    \b
+    Example:
+      dedupe explain removals.jsonl reuters-16 --input reuters.jsonl
+    """
+    from rich.console import Console
+
+    from .report.explain import explain
+
+    console = Console(
+        file=sys.stdout,
+        force_terminal=color,
+        no_color=color is False,
+        highlight=False,
+        soft_wrap=not color and not sys.stdout.isatty(),
+    )
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    _guarded(
+        lambda: explain(report_path, ref, console, inputs, fields, site_field, show_text=show_text)
+    )
+
+
+@cli.command("calibrate")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--sample", type=click.IntRange(min=2), default=1000, show_default=True,
+    help="Articles to sample (uniformly, in input order; all when there are fewer).",
+)  # fmt: skip
+@click.option("--sample-seed", type=int, default=1, show_default=True, help="Sampling seed.")
+@click.option(
+    "--only", "settings", multiple=True,
+    type=click.Choice(["headline_threshold", "paragraph_threshold", "boilerplate_min_docs",
+                       "document_threshold"]),
+    help="Sweep only this setting (repeatable; default: all four).",
+)  # fmt: skip
+@click.option(
+    "--examples", type=click.IntRange(min=0), default=5, show_default=True,
+    help="Pairs shown on each side of each threshold.",
+)  # fmt: skip
+@click.option("--html", "html_path", metavar="FILE.html", help="Also write the results as a page.")
+@click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
+@click.option(
+    "--min-docs", type=int, default=_DEFAULTS.boilerplate_min_docs, show_default=True,
+    help="Configured: stories a segment must recur in to be boilerplate.",
+)  # fmt: skip
+@click.option(
+    "--paragraph-threshold", type=float, default=_DEFAULTS.paragraph_threshold,
+    show_default=True, help="Configured paragraph threshold.",
+)  # fmt: skip
+@click.option(
+    "--document-threshold", type=float, default=_DEFAULTS.document_threshold,
+    show_default=True, help="Configured document threshold.",
+)  # fmt: skip
+@click.option("--site-field", metavar="FIELD", help="JSONL field naming the site.")
+@click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL id field.")
+@click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+def calibrate_command(
+    inputs: tuple[str, ...],
+    sample: int,
+    sample_seed: int,
+    settings: tuple[str, ...],
+    examples: int,
+    html_path: str | None,
+    force: bool,
+    min_docs: int,
+    paragraph_threshold: float,
+    document_threshold: float,
+    site_field: str | None,
+    seed: int,
+    jobs: int | None,
+    id_field: str,
+    title_field: str,
+    text_field: str,
+) -> None:
+    """Clean a sample of INPUT at several thresholds and print the removals per
+    threshold for each rule, the LSH S-curve with the document threshold marked,
+    and pairs just above and just below each threshold: evidence to pick them by.
+
+    \b
+    Example:
+      dedupe calibrate crawl/ --sample 1000 --html calibration.html
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from .io.writers import atomic_write
+    from .report.calibrate import calibrate, calibration_html, print_calibration
+
+    if html_path is not None and Path(html_path).exists() and not force:
+        raise click.UsageError(f"{html_path} already exists (use --force to overwrite)")
+    try:
+        config = CleanerConfig(
+            boilerplate_min_docs=min_docs,
+            paragraph_threshold=paragraph_threshold,
+            document_threshold=document_threshold,
+            site_field=site_field,
+            seed=seed,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    fields = Fields(id=id_field, title=title_field, text=text_field)
+    result = _guarded(
+        lambda: calibrate(
+            inputs,
+            config,
+            sample=sample,
+            seed=sample_seed,
+            fields=fields,
+            jobs=jobs or default_jobs(),
+            examples=examples,
+            settings=settings
+            or (
+                "headline_threshold",
+                "paragraph_threshold",
+                "boilerplate_min_docs",
+                "document_threshold",
+            ),
+        )  # fmt: skip
+    )
+    print_calibration(result, Console(file=sys.stdout, highlight=False))
+    if html_path is not None:
+        page = calibration_html(result).encode("utf-8")
+        _guarded(lambda: atomic_write(Path(html_path), page))
+        click.echo(f"wrote {html_path}", err=True)

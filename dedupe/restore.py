@@ -69,6 +69,8 @@ def _read_report(report: str) -> _Plan:
             continue
         try:
             row = json.loads(raw)
+            if isinstance(row, dict) and row.get("rule", "headline") not in RESTORED_RULES:
+                continue  # a title, summary or other row that records no cut
             file = row["file"]
             rule = row["rule"]
         except (ValueError, KeyError, TypeError):
@@ -79,8 +81,6 @@ def _read_report(report: str) -> _Plan:
         if not isinstance(file, str) or not file:
             raise RestoreError(f"{report}:{number}: row without a file")
         line = row.get("line")
-        if rule not in RESTORED_RULES:
-            continue  # a title, summary or other row that records no cut
         if rule == "error":
             plan.errors[file].append(row)
         elif rule == "document" and line is None:

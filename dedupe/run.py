@@ -11,7 +11,7 @@ from .errors import InputError
 from .io import Corpus, Fields, InputFile, OutputWriter, ReportWriter, discover, plan_outputs
 from .io.paths import STDIN, check_report_path
 from .io.readers import OnError, Problem
-from .report import Summary
+from .report import Summary, summary_row
 
 
 @dataclass
@@ -94,6 +94,10 @@ def clean_paths(
             writer.close()
         if report_writer is not None:
             report_writer.problems(bad.problems, on_error)
+            if cleaner.summary.documents_read or bad.problems:  # an empty run: an empty report
+                report_writer.row(
+                    summary_row(cleaner.summary, cleaner.config, bad.files, bad.lines)
+                )
     except BaseException:
         if writer is not None:
             writer.abort()

@@ -206,7 +206,7 @@ def test_5000_identical_segments(tmp_path: Path) -> None:
     src.write_text(text, encoding="utf-8")
     _timed(20, src, "-o", out, "--report", report)
     assert (out / "same.txt").read_text(encoding="utf-8") == f"A title for the page\n\n{para}\n"
-    assert len(report.read_bytes().splitlines()) == 4999 + 1  # and a title row
+    assert len(report.read_bytes().splitlines()) == 4999 + 2  # a title and a summary row
     rest = tmp_path / "rest"
     restore_tree(str(out), str(report), str(rest))
     assert (rest / "same.txt").read_text(encoding="utf-8") == text

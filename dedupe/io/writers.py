@@ -390,6 +390,8 @@ class ReportWriter:
             self._write((dumps({**result.title.to_dict(article.id), **where}) + "\n").encode())
         for n, removal in enumerate(result.removals):
             row = {**removal.to_dict(where), **(extra if n == 0 else {})}
+            if row.get("matched_file") is not None:  # named like `file`: relative to OUTPUT
+                row["matched_file"] = self._rel.get(row["matched_file"], row["matched_file"])
             if n > 0 and "text_json" in extra:
                 row["text_json"] = extra["text_json"]
             self._write((dumps(row) + "\n").encode("utf-8"))
@@ -406,6 +408,10 @@ class ReportWriter:
                 "action": action,
             }
             self._write((dumps(row) + "\n").encode("utf-8"))
+
+    def row(self, row: dict[str, Any]) -> None:
+        """Any other row (the run's ``summary``, written last)."""
+        self._write((dumps(row) + "\n").encode("utf-8"))
 
     def close(self) -> None:
         if self._file is None:
