@@ -243,7 +243,7 @@ if _speedups is not None:
     _BACKENDS["compiled"] = _Compiled(_speedups)
 
 ACTIVE: str = "compiled" if "compiled" in _BACKENDS and not _FORCED else "numpy"
-SIMD: str = _speedups.SIMD if _speedups is not None and ACTIVE == "compiled" else ""
+SIMD: str = _speedups.SIMD if _speedups is not None else ""  # the compiled MinHash variant
 _active = _BACKENDS[ACTIVE]
 Hasher: type[_minhash.Hasher] = _active.Hasher
 
