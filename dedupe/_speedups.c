@@ -27,6 +27,10 @@
 #define DEDUPE_X86_DISPATCH 1
 #include <immintrin.h>
 #endif
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#define DEDUPE_SSE2 1 /* baseline on x86-64: no run-time check needed */
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------------------------- */
 /* shared definitions (mirroring dedupe/normalize.py and dedupe/minhash.py)           */
@@ -76,6 +80,32 @@ fmix32(uint32_t h)
     h ^= h >> 16;
     return h;
 }
+
+#if defined(__GNUC__)
+#define CTZ64(x) __builtin_ctzll(x)
+#define CLZ64(x) __builtin_clzll(x)
+#else
+static inline int
+CTZ64(uint64_t x)
+{
+    int n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+}
+static inline int
+CLZ64(uint64_t x)
+{
+    int n = 0;
+    while (!(x >> 63)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+}
+#endif
 
 /* ---------------------------------------------------------------------------------- */
 /* buffer helpers                                                                      */
@@ -149,6 +179,111 @@ static const uint64_t WORD_POW[64] = {
     0x30FF95B7CBCC507BULL,
 };
 
+/* The hash of the word b[s..e): sum of b[t] * P**(t - s), plus its length, mixed. */
+static inline uint64_t
+word_hash(const unsigned char *b, Py_ssize_t n, Py_ssize_t s, Py_ssize_t e)
+{
+    Py_ssize_t len = e - s, t;
+    uint64_t h = 0;
+    if (len <= 8 && s + 8 <= n) { /* most words: eight independent products, no branch */
+        for (t = 0; t < 8; t++)
+            h += ((uint64_t)b[s + t] & (0 - (uint64_t)(t < len))) * WORD_POW[t];
+    }
+    else {
+        uint64_t pw = 1;
+        for (t = 0; t < len; t++) {
+            h += (uint64_t)b[s + t] * (t < 64 ? WORD_POW[t] : pw);
+            if (t >= 63)
+                pw = (t == 63 ? WORD_POW[63] : pw) * WORD_P;
+        }
+    }
+    return fmix64(h + (uint64_t)len);
+}
+
+/* The words of ``b`` (segments separated by NUL), found 64 bytes at a time from bit masks
+ * of word bytes, letters and NULs. Returns the number of words, or -1 when ``b`` holds
+ * more than nseg - 1 NULs, or fewer. */
+static Py_ssize_t
+tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *hashes,
+               Py_ssize_t *owner, Py_ssize_t *counts, Py_ssize_t *lettered)
+{
+    Py_ssize_t k = 0, seg = 0, start = 0, last_letter = -1, base, j;
+    uint64_t carry = 0; /* the byte before this block is a word byte */
+    for (base = 0; base < n; base += 64) {
+        Py_ssize_t len = n - base < 64 ? n - base : 64;
+        uint64_t word = 0, letter = 0, nul = 0, prev, starts, ends, events;
+#ifdef DEDUPE_SSE2
+        if (len == 64) {
+            for (j = 0; j < 64; j += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(b + base + j));
+                __m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+                __m128i alpha = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                             _mm_set1_epi8('a'));
+                /* unsigned x <= m  <=>  min(x, m) == x */
+                digit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
+                alpha = _mm_cmpeq_epi8(_mm_min_epu8(alpha, _mm_set1_epi8(25)), alpha);
+                uint64_t high = (uint64_t)(unsigned)_mm_movemask_epi8(v); /* >= 0x80 */
+                uint64_t lett = high | (uint64_t)(unsigned)_mm_movemask_epi8(alpha);
+                uint64_t under = (uint64_t)(unsigned)_mm_movemask_epi8(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+                uint64_t zero = (uint64_t)(unsigned)_mm_movemask_epi8(
+                    _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+                uint64_t digits = (uint64_t)(unsigned)_mm_movemask_epi8(digit);
+                word |= (lett | digits | under) << j;
+                letter |= lett << j;
+                nul |= zero << j;
+            }
+        }
+        else
+#endif
+        {
+            for (j = 0; j < len; j++) {
+                unsigned c = BYTE_CLASS[b[base + j]];
+                word |= (uint64_t)(c & 1) << j;
+                letter |= (uint64_t)(c >> 1) << j;
+                nul |= (uint64_t)(b[base + j] == 0) << j;
+            }
+        }
+        prev = word << 1 | carry;
+        starts = word & ~prev;
+        ends = ~word & prev; /* a word ends before this byte (or before n) */
+        events = starts | ends | nul;
+        while (events) {
+            int bit = CTZ64(events);
+            uint64_t one = (uint64_t)1 << bit;
+            Py_ssize_t pos = base + bit;
+            events &= events - 1;
+            if (ends & one) {
+                uint64_t below = letter & (one - 1);
+                Py_ssize_t lastl = below ? base + 63 - CLZ64(below) : last_letter;
+                if (seg >= nseg)
+                    return -1;
+                hashes[k] = word_hash(b, n, start, pos);
+                owner[k] = seg;
+                counts[seg] += 1;
+                lettered[seg] += lastl >= start;
+                k++;
+            }
+            seg += (nul & one) != 0;
+            if (starts & one)
+                start = pos;
+        }
+        if (letter)
+            last_letter = base + 63 - CLZ64(letter);
+        carry = word >> 63;
+    }
+    if (carry) { /* a word runs to the end (n is a multiple of 64) */
+        if (seg >= nseg)
+            return -1;
+        hashes[k] = word_hash(b, n, start, n);
+        owner[k] = seg;
+        counts[seg] += 1;
+        lettered[seg] += last_letter >= start;
+        k++;
+    }
+    return seg == nseg - 1 ? k : -1;
+}
+
 PyDoc_STRVAR(tokenize_doc,
 "tokenize(data, segments, hashes, owner, counts, lettered) -> int or None\n\n"
 "Hash the words of ``data`` (``segments`` segments joined by NUL) as normalize.tokenize:\n"
@@ -183,47 +318,11 @@ py_tokenize(PyObject *self, PyObject *args)
         Py_ssize_t *owner = (Py_ssize_t *)ob.buf, *counts = (Py_ssize_t *)cb.buf;
         Py_ssize_t *lettered = (Py_ssize_t *)lb.buf;
         Py_BEGIN_ALLOW_THREADS
-        Py_ssize_t i = 0, seg = 0;
         memset(counts, 0, (size_t)nseg * sizeof(Py_ssize_t));
         memset(lettered, 0, (size_t)nseg * sizeof(Py_ssize_t));
-        while (i < n) {
-            unsigned char c = b[i];
-            if (!IS_WORD(c)) {
-                seg += c == 0;
-                i++;
-                continue;
-            }
-            /* sum of b[t] * P**(t - start), plus the length: normalize.tokenize's hash */
-            Py_ssize_t start = i, stop = n - i > 64 ? i + 64 : n;
-            uint64_t h = 0;
-            int letter = 0;
-            while (i < stop && IS_WORD(b[i])) {
-                h += (uint64_t)b[i] * WORD_POW[i - start];
-                letter |= IS_LETTER(b[i]);
-                i++;
-            }
-            if (i == start + 64) { /* a word of 64 bytes or more */
-                uint64_t pw = WORD_POW[63] * WORD_P;
-                while (i < n && IS_WORD(b[i])) {
-                    h += (uint64_t)b[i] * pw;
-                    pw *= WORD_P;
-                    letter |= IS_LETTER(b[i]);
-                    i++;
-                }
-            }
-            if (seg >= nseg) {
-                bad = 1;
-                break;
-            }
-            hashes[k] = fmix64(h + (uint64_t)(i - start));
-            owner[k] = seg;
-            counts[seg] += 1;
-            lettered[seg] += letter;
-            k++;
-        }
-        if (seg != nseg - 1)
-            bad = 1;
+        k = tokenize_bytes(b, n, nseg, hashes, owner, counts, lettered);
         Py_END_ALLOW_THREADS
+        bad = k < 0;
     }
 done:
     PyBuffer_Release(&data);

@@ -340,6 +340,23 @@ def test_every_primitive_on_generated_text(name: str, segments: list[str]) -> No
     check_all(name, normalize_many([s.replace(SEP, " ") for s in segments]))
 
 
+@pytest.mark.parametrize("total", [1, 2, 63, 64, 65, 127, 128, 129, 200, 256])
+def test_tokenize_around_64_byte_blocks(name: str, total: int) -> None:
+    """The compiled tokenizer reads 64 bytes at a time: words crossing a block edge, ending
+    exactly at the end of the data, 64 bytes or longer, NULs at the edges."""
+    cases: list[list[str]] = []
+    for word in (1, 2, 7, 8, 9, 63, 64, 65, 70):
+        for lead in range(max(0, total - word - 3), max(1, total - word + 1)):
+            text = ("." * lead + "é" * (word // 2) + "x" * (word % 2))[:total]
+            cases.append([text])
+            cases.append([text[: total // 2], text[total // 2 :]])
+            cases.append(["9" * (total - 1), ""])  # a figure, then a NUL at the end
+    for segments in cases:
+        got = kernel.backend(name).tokenize(segments)
+        same_tokens(got, numpy_tokenize(segments))
+        same_tokens(got, ref_tokenize(segments))
+
+
 @PROPERTY
 @given(words=st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "x1"]), max_size=60))
 def test_repeated_pairs_on_repetitive_segments(name: str, words: list[str]) -> None:
