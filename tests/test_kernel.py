@@ -340,6 +340,24 @@ def test_every_primitive_on_generated_text(name: str, segments: list[str]) -> No
     check_all(name, normalize_many([s.replace(SEP, " ") for s in segments]))
 
 
+def test_huge_and_one_word_segments(name: str) -> None:
+    """Segments over MAX_NEAR_WORDS words (repeated only exactly), one-word segments,
+    empty ones, all in one article."""
+    huge = " ".join(f"w{i % 997} said" for i in range(MAX_NEAR_WORDS))
+    longer = huge + " and more words at the end of it"
+    segments = [huge, "one", "", longer, "one", huge[: len(huge) // 2], "two", ""]
+    check_all(name, segments, reference=False)
+    tokens = kernel.backend(name).tokenize(segments)
+    assert tokens.counts[0] > MAX_NEAR_WORDS
+    one = np.zeros(len(segments), dtype=np.intp)
+    config = CleanerConfig(paragraph_min_words=1)
+    got = kernel.backend(name).repeated_pairs(tokens, one, config)
+    assert got == numpy_repeated_pairs(tokens, one, config)
+    assert got == ref_repeated_pairs(tokens, one, config)
+    assert got[4] == [(1, 1.0)]  # "one" again
+    assert 3 not in got and 0 not in {i for pairs in got.values() for i, _ in pairs}
+
+
 @pytest.mark.parametrize("total", [1, 2, 63, 64, 65, 127, 128, 129, 200, 256])
 def test_tokenize_around_64_byte_blocks(name: str, total: int) -> None:
     """The compiled tokenizer reads 64 bytes at a time: words crossing a block edge, ending
