@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     texts = bbc + reuters
     batches = [prepare(texts[i : i + BATCH], config) for i in range(0, len(texts), BATCH)]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    load_before = os.getloadavg()[0]
     cpu, wall = measure(batches, args.runs, config)
+    load_after = os.getloadavg()[0]
     command = "python bench/kernel.py" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:])
     )
@@ -236,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     info = (
         f"{len(texts):,} articles ({len(bbc):,} BBC, {len(reuters):,} Reuters-21578 bodies; "
         f"{mb:.1f} MB), batches of {BATCH}; medians of {args.runs} runs. Kernel: "
-        f"{compiled}. Machine: {platform.machine()}, {os.cpu_count()} cores; Python "
+        f"{compiled}. Machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{load_before:.1f} before and {load_after:.1f} after the run (above the core count, "
+        f"other processes took CPU time: wall times and thread speed-ups suffer most); Python "
         f"{platform.python_version()}, numpy {np.__version__}, dedupe {__version__}. "
         f"Command: `{command}`."
     )

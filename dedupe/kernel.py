@@ -20,7 +20,11 @@ segment, an unexpected dtype, unsorted groups) goes to the numpy twin, so result
 depend on the backend.
 
 `fingerprint_arrays` runs the whole per-batch fingerprint computation of
-`dedupe.fingerprint.fingerprint_batch` on a backend and returns its flat arrays.
+`dedupe.fingerprint.fingerprint_batch` on a backend and returns its flat arrays. To put
+the kernel under the cleaner, import ``tokenize``, ``segment_keys``, ``ngrams``,
+``repeated_pairs``, ``band_keys`` and ``Hasher`` from here instead of from their numpy
+modules (nothing else changes: same arguments, same results), and fingerprint batches
+in threads rather than processes.
 """
 
 from __future__ import annotations
@@ -45,8 +49,10 @@ __all__ = [
     "ACTIVE",
     "SIMD",
     "Backend",
+    "CompiledHasher",
     "FingerprintArrays",
     "Hasher",
+    "available",
     "backend",
     "band_keys",
     "containment",
