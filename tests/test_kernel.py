@@ -606,3 +606,24 @@ def test_build_without_a_compiler_warns_and_succeeds(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "could not be built" in proc.stderr
     assert not list((tmp_path / "lib").rglob("_speedups*"))
+
+
+def test_bench_kernel_script_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/kernel.py on a few real articles, one run: the table and the README block."""
+    if not (DATA / "reuters21578").exists() or not (DATA / "bbc_news_fulltext").exists():
+        pytest.skip("shared data not found")
+    spec = importlib.util.spec_from_file_location("bench_kernel", REPO / "bench" / "kernel.py")
+    assert spec is not None and spec.loader is not None
+    bench: ModuleType = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up there
+    spec.loader.exec_module(bench)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{bench.MARK_START}\nold\n{bench.MARK_END}\n\nafter\n", "utf-8")
+    args = ["--runs", "1", "--bbc", "40", "--reuters", "30", "--readme", str(readme)]
+    assert bench.main(args) == 0
+    text = readme.read_text("utf-8")
+    assert "old" not in text and text.endswith("after\n")
+    assert "| MinHash, 128 permutations |" in text and "70 articles (40 BBC, 30 Reuters" in text
+    assert capsys.readouterr().out.strip() in text
