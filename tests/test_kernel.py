@@ -563,7 +563,8 @@ def test_the_kernel_releases_the_gil() -> None:
 
 
 def _python(code: str, **env: str) -> str:
-    environ = {**os.environ, **env}
+    environ = {k: v for k, v in os.environ.items() if k != "DEDUPE_PURE_PYTHON"}
+    environ.update(env)
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environ, check=True
     )
@@ -597,7 +598,8 @@ def test_version_names_the_kernel() -> None:
 
 def test_build_without_a_compiler_warns_and_succeeds(tmp_path: Path) -> None:
     """``pip install .`` where no C compiler works: a warning, no extension, no failure."""
-    env = {**os.environ, "CC": "false", "LDSHARED": "false"}
+    env = {k: v for k, v in os.environ.items() if k != "DEDUPE_PURE_PYTHON"}
+    env.update(CC="false", LDSHARED="false")
     args = ["build_ext", "--build-lib", str(tmp_path / "lib"), "--build-temp", str(tmp_path)]
     proc = subprocess.run(
         [sys.executable, "setup.py", "-q", *args], cwd=REPO, capture_output=True, text=True,
