@@ -9,11 +9,12 @@ from ``../shared/data``, cuts them into batches of 256 articles (the cleaner's b
 size) and times, in microseconds per article:
 
 * each primitive of `dedupe.kernel` on the same inputs (word hashing, segment keys,
-  word 5-grams, MinHash with 128 permutations, repeated-paragraph pairs, LSH band keys
-  of the article bodies);
+  distinct words, repeated-paragraph pairs, and of the article bodies: word 5-grams,
+  MinHash with 128 permutations, digests, LSH band keys);
 * the kernel's part of fingerprinting (normalised segments in, everything above out);
 * the whole fingerprint stage, `kernel.fingerprint_arrays` (segmenting and normalising
-  in Python, shared by both paths, then the kernel): `fingerprint_batch`'s work;
+  in Python, shared by both paths, then the kernel): the kernel's share of
+  `fingerprint_batch` and `bodies`;
 * the last two with the batches shared among 1 and 2 threads.
 
 Single-thread figures are CPU time of the process (the machine is shared: other
@@ -39,8 +40,8 @@ from pathlib import Path
 import numpy as np
 
 from dedupe import CleanerConfig, __version__, kernel
-from dedupe.normalize import SEP, Tokens, normalize_many
-from dedupe.segment import segment
+from dedupe.minhash import Hasher
+from dedupe.normalize import Tokens
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -85,45 +86,67 @@ class Batch:
     texts: list[str]
     norms: list[str]
     tokens: Tokens
-    shingles: np.ndarray
-    owner: np.ndarray
-    article_of: np.ndarray
-    bodies: np.ndarray  # one signature per article: the minimum over its segments
+    article_of: np.ndarray  # article of each segment
+    judged: np.ndarray  # segments the paragraph rule judges
+    sequence: Tokens  # the words of each article's body, in order
+    shingles: np.ndarray  # word 5-grams of the bodies
+    owner: np.ndarray  # body of each shingle
+    signatures: np.ndarray  # one per body
 
 
 def prepare(texts: list[str], config: CleanerConfig) -> Batch:
     k = kernel.backend("numpy")
-    segs = [segment(t) for t in texts]
-    norms = normalize_many([s.text.replace(SEP, " ") for ss in segs for s in ss])
-    tokens = k.tokenize(norms)
-    shingles, owner = k.ngrams(tokens, config.shingle_size)
-    sigs = k.Hasher(config.num_perm, config.seed).signatures(shingles, owner, len(norms))
-    per = np.array([len(ss) for ss in segs])
-    article_of = np.repeat(np.arange(len(texts), dtype=np.intp), per)
-    starts = np.concatenate(([0], np.cumsum(per)[:-1]))[per > 0]
-    bodies = np.minimum.reduceat(sigs, starts, axis=0) if len(sigs) else sigs
-    return Batch(texts, norms, tokens, shingles, owner, article_of, bodies)
+    a = kernel.fingerprint_arrays(texts, config, k)
+    article_of = np.repeat(np.arange(len(texts), dtype=np.intp), np.diff(a.first))
+    owner = article_of[a.tokens.owner]
+    sequence = Tokens(a.tokens.hashes, owner, a.words, a.words, a.tokens.numeric)
+    shingles, shingle_owner = k.ngrams(sequence, config.shingle_size)
+    return Batch(
+        texts, a.norms, a.tokens, article_of, a.judged, sequence, shingles, shingle_owner,
+        a.signatures,
+    )  # fmt: skip
 
 
-def kernel_part(k: kernel.Backend, hasher: object, b: Batch, config: CleanerConfig) -> None:
-    """Everything fingerprinting does after normalising, on backend ``k``."""
+def kernel_part(k: kernel.Backend, hasher: Hasher, b: Batch, config: CleanerConfig) -> None:
+    """Everything `fingerprint_arrays` does after normalising, on backend ``k``."""
+    n = len(b.texts)
     tokens = k.tokenize(b.norms)
     k.segment_keys(tokens, b.norms)
-    shingles, owner = k.ngrams(tokens, config.shingle_size)
-    hasher.signatures(shingles, owner, len(b.norms))  # type: ignore[attr-defined]
-    k.repeated_pairs(tokens, b.article_of, config)
+    judged = np.minimum(tokens.lettered, k.distinct_words(tokens)) >= config.paragraph_min_words
+    k.repeated_pairs(tokens, b.article_of, config, judged)
+    owner = b.article_of[tokens.owner]
+    words = np.bincount(owner, minlength=n).astype(np.intp)
+    sequence = Tokens(tokens.hashes, owner, words, words, tokens.numeric)
+    shingles, shingle_owner = k.ngrams(sequence, config.shingle_size)
+    signatures = hasher.signatures(shingles, shingle_owner, n)
+    k.sequence_digest(tokens.hashes, owner, n)
+    k.sequence_digest(tokens.hashes[tokens.numeric], owner[tokens.numeric], n)
+    k.band_keys(signatures, config.lsh_bands, config.lsh_rows)
+
+
+def _digests(k: kernel.Backend, b: Batch) -> None:
+    s = b.sequence
+    k.sequence_digest(s.hashes, s.owner, len(b.texts))
+    k.sequence_digest(s.hashes[s.numeric], s.owner[s.numeric], len(b.texts))
 
 
 def stages(k: kernel.Backend, config: CleanerConfig) -> dict[str, Callable[[Batch], object]]:
     hasher = k.Hasher(config.num_perm, config.seed)
+    n = config.shingle_size
     return {
         "word hashes (tokenize)": lambda b: k.tokenize(b.norms),
         "segment keys": lambda b: k.segment_keys(b.tokens, b.norms),
-        "word 5-grams": lambda b: k.ngrams(b.tokens, config.shingle_size),
-        "MinHash, 128 permutations": lambda b: hasher.signatures(b.shingles, b.owner, len(b.norms)),
-        "repeated-paragraph pairs": lambda b: k.repeated_pairs(b.tokens, b.article_of, config),
+        "distinct words per segment": lambda b: k.distinct_words(b.tokens),
+        "repeated-paragraph pairs": lambda b: k.repeated_pairs(
+            b.tokens, b.article_of, config, b.judged
+        ),
+        "body word 5-grams": lambda b: k.ngrams(b.sequence, n),
+        "body MinHash, 128 permutations": lambda b: hasher.signatures(
+            b.shingles, b.owner, len(b.texts)
+        ),
+        "body digests (words, figures)": lambda b: _digests(k, b),
         "LSH band keys (42 x 3)": lambda b: k.band_keys(
-            b.bodies, config.lsh_bands, config.lsh_rows
+            b.signatures, config.lsh_bands, config.lsh_rows
         ),
         "= kernel part (normalised text in)": lambda b: kernel_part(k, hasher, b, config),
         "whole fingerprint stage": lambda b: kernel.fingerprint_arrays(b.texts, config, k, hasher),

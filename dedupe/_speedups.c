@@ -35,10 +35,10 @@
 /* ---------------------------------------------------------------------------------- */
 /* shared definitions (mirroring dedupe/normalize.py and dedupe/minhash.py)           */
 
-/* bit 1: a word byte (ASCII letters, digits, '_', any byte >= 0x80); bit 2: a letter */
+/* bit 1: a word byte (ASCII letters, digits, '_', any byte >= 0x80); 2: a letter; 4: a digit */
 static const unsigned char BYTE_CLASS[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0,
     0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 1,
     0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
@@ -47,7 +47,8 @@ static const unsigned char BYTE_CLASS[256] = {
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 #define IS_WORD(c) (BYTE_CLASS[(c)] & 1)
-#define IS_LETTER(c) (BYTE_CLASS[(c)] >> 1)
+#define IS_LETTER(c) ((BYTE_CLASS[(c)] >> 1) & 1)
+#define IS_DIGIT(c) (BYTE_CLASS[(c)] >> 2)
 
 #define WORD_P 0x100000001B3ULL      /* normalize._P: polynomial base of word hashes */
 #define GOLDEN 0x9E3779B97F4A7C15ULL /* position salt (segment keys), band mixing */
@@ -201,36 +202,38 @@ word_hash(const unsigned char *b, Py_ssize_t n, Py_ssize_t s, Py_ssize_t e)
 }
 
 /* The words of ``b`` (segments separated by NUL), found 64 bytes at a time from bit masks
- * of word bytes, letters and NULs. Returns the number of words, or -1 when ``b`` holds
- * more than nseg - 1 NULs, or fewer. */
+ * of word bytes, letters, digits and NULs. Returns the number of words, or -1 when ``b``
+ * holds more than nseg - 1 NULs, or fewer. */
 static Py_ssize_t
 tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *hashes,
-               Py_ssize_t *owner, Py_ssize_t *counts, Py_ssize_t *lettered)
+               Py_ssize_t *owner, Py_ssize_t *counts, Py_ssize_t *lettered,
+               unsigned char *numeric)
 {
-    Py_ssize_t k = 0, seg = 0, start = 0, last_letter = -1, base, j;
+    Py_ssize_t k = 0, seg = 0, start = 0, last_letter = -1, last_figure = -1, base, j;
     uint64_t carry = 0; /* the byte before this block is a word byte */
     for (base = 0; base < n; base += 64) {
         Py_ssize_t len = n - base < 64 ? n - base : 64;
-        uint64_t word = 0, letter = 0, nul = 0, prev, starts, ends, events;
+        uint64_t word = 0, letter = 0, figure = 0, nul = 0, prev, starts, ends, events;
 #ifdef DEDUPE_SSE2
         if (len == 64) {
             for (j = 0; j < 64; j += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(b + base + j));
-                __m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-                __m128i alpha = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
-                                             _mm_set1_epi8('a'));
+                __m128i vd = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+                __m128i va = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                          _mm_set1_epi8('a'));
                 /* unsigned x <= m  <=>  min(x, m) == x */
-                digit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
-                alpha = _mm_cmpeq_epi8(_mm_min_epu8(alpha, _mm_set1_epi8(25)), alpha);
+                vd = _mm_cmpeq_epi8(_mm_min_epu8(vd, _mm_set1_epi8(9)), vd);
+                va = _mm_cmpeq_epi8(_mm_min_epu8(va, _mm_set1_epi8(25)), va);
                 uint64_t high = (uint64_t)(unsigned)_mm_movemask_epi8(v); /* >= 0x80 */
-                uint64_t lett = high | (uint64_t)(unsigned)_mm_movemask_epi8(alpha);
+                uint64_t lett = high | (uint64_t)(unsigned)_mm_movemask_epi8(va);
                 uint64_t under = (uint64_t)(unsigned)_mm_movemask_epi8(
                     _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
                 uint64_t zero = (uint64_t)(unsigned)_mm_movemask_epi8(
                     _mm_cmpeq_epi8(v, _mm_setzero_si128()));
-                uint64_t digits = (uint64_t)(unsigned)_mm_movemask_epi8(digit);
+                uint64_t digits = (uint64_t)(unsigned)_mm_movemask_epi8(vd);
                 word |= (lett | digits | under) << j;
                 letter |= lett << j;
+                figure |= digits << j;
                 nul |= zero << j;
             }
         }
@@ -240,7 +243,8 @@ tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *
             for (j = 0; j < len; j++) {
                 unsigned c = BYTE_CLASS[b[base + j]];
                 word |= (uint64_t)(c & 1) << j;
-                letter |= (uint64_t)(c >> 1) << j;
+                letter |= (uint64_t)((c >> 1) & 1) << j;
+                figure |= (uint64_t)(c >> 2) << j;
                 nul |= (uint64_t)(b[base + j] == 0) << j;
             }
         }
@@ -254,14 +258,17 @@ tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *
             Py_ssize_t pos = base + bit;
             events &= events - 1;
             if (ends & one) {
-                uint64_t below = letter & (one - 1);
+                /* the last letter (figure) before this end lies in the word, if it has one */
+                uint64_t below = letter & (one - 1), figures = figure & (one - 1);
                 Py_ssize_t lastl = below ? base + 63 - CLZ64(below) : last_letter;
+                Py_ssize_t lastd = figures ? base + 63 - CLZ64(figures) : last_figure;
                 if (seg >= nseg)
                     return -1;
                 hashes[k] = word_hash(b, n, start, pos);
                 owner[k] = seg;
                 counts[seg] += 1;
                 lettered[seg] += lastl >= start;
+                numeric[k] = lastd >= start;
                 k++;
             }
             seg += (nul & one) != 0;
@@ -270,6 +277,8 @@ tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *
         }
         if (letter)
             last_letter = base + 63 - CLZ64(letter);
+        if (figure)
+            last_figure = base + 63 - CLZ64(figure);
         carry = word >> 63;
     }
     if (carry) { /* a word runs to the end (n is a multiple of 64) */
@@ -279,33 +288,37 @@ tokenize_bytes(const unsigned char *b, Py_ssize_t n, Py_ssize_t nseg, uint64_t *
         owner[k] = seg;
         counts[seg] += 1;
         lettered[seg] += last_letter >= start;
+        numeric[k] = last_figure >= start;
         k++;
     }
     return seg == nseg - 1 ? k : -1;
 }
 
 PyDoc_STRVAR(tokenize_doc,
-"tokenize(data, segments, hashes, owner, counts, lettered) -> int or None\n\n"
+"tokenize(data, segments, hashes, owner, numeric, counts, lettered) -> int or None\n\n"
 "Hash the words of ``data`` (``segments`` segments joined by NUL) as normalize.tokenize:\n"
-"fill uint64 ``hashes`` and intp ``owner`` (capacity at least (len(data) + 1) // 2) and\n"
-"intp ``counts`` and ``lettered`` (one per segment); return the number of words, or\n"
-"None when ``data`` does not hold exactly segments - 1 NUL bytes.");
+"fill uint64 ``hashes``, intp ``owner`` and bool ``numeric`` (capacity at least\n"
+"(len(data) + 1) // 2 each) and intp ``counts`` and ``lettered`` (one per segment);\n"
+"return the number of words, or None when ``data`` does not hold exactly segments - 1\n"
+"NUL bytes.");
 
 static PyObject *
 py_tokenize(PyObject *self, PyObject *args)
 {
-    Py_buffer data, hb, ob, cb, lb;
-    Py_ssize_t nseg, cap, capo, ncounts, nlet, k = 0;
+    Py_buffer data, hb, ob, nb, cb, lb;
+    Py_ssize_t nseg, cap, capo, capn, ncounts, nlet, k = 0;
     int bad = 0;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*nw*w*w*w*:tokenize", &data, &nseg, &hb, &ob, &cb, &lb))
+    if (!PyArg_ParseTuple(args, "y*nw*w*w*w*w*:tokenize", &data, &nseg, &hb, &ob, &nb, &cb,
+                          &lb))
         return NULL;
     cap = items(&hb, 8, "hashes");
     capo = cap < 0 ? -1 : items(&ob, sizeof(Py_ssize_t), "owner");
-    ncounts = capo < 0 ? -1 : items(&cb, sizeof(Py_ssize_t), "counts");
+    capn = capo < 0 ? -1 : items(&nb, 1, "numeric");
+    ncounts = capn < 0 ? -1 : items(&cb, sizeof(Py_ssize_t), "counts");
     nlet = ncounts < 0 ? -1 : items(&lb, sizeof(Py_ssize_t), "lettered");
-    if (nlet < 0 || expect(capo, cap, "owner") || expect(ncounts, nseg, "counts") ||
-        expect(nlet, nseg, "lettered"))
+    if (nlet < 0 || expect(capo, cap, "owner") || expect(capn, cap, "numeric") ||
+        expect(ncounts, nseg, "counts") || expect(nlet, nseg, "lettered"))
         goto done;
     if (cap < (data.len + 1) / 2) {
         PyErr_SetString(PyExc_ValueError, "tokenize: hashes and owner are too small");
@@ -320,7 +333,8 @@ py_tokenize(PyObject *self, PyObject *args)
         Py_BEGIN_ALLOW_THREADS
         memset(counts, 0, (size_t)nseg * sizeof(Py_ssize_t));
         memset(lettered, 0, (size_t)nseg * sizeof(Py_ssize_t));
-        k = tokenize_bytes(b, n, nseg, hashes, owner, counts, lettered);
+        k = tokenize_bytes(b, n, nseg, hashes, owner, counts, lettered,
+                           (unsigned char *)nb.buf);
         Py_END_ALLOW_THREADS
         bad = k < 0;
     }
@@ -328,6 +342,7 @@ done:
     PyBuffer_Release(&data);
     PyBuffer_Release(&hb);
     PyBuffer_Release(&ob);
+    PyBuffer_Release(&nb);
     PyBuffer_Release(&cb);
     PyBuffer_Release(&lb);
     if (PyErr_Occurred())
@@ -527,6 +542,132 @@ done:
     PyBuffer_Release(&hb);
     PyBuffer_Release(&cb);
     PyBuffer_Release(&kb);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(sequence_digest_doc,
+"sequence_digest(hashes, owner, out) -> bool\n\n"
+"Fill uint64 ``out`` (one per group) as normalize.sequence_digest: a digest of each\n"
+"group's word hashes in order, 0 for an empty group. False (``out`` untouched) unless\n"
+"the intp ``owner`` is non-decreasing and within [0, len(out)).");
+
+static PyObject *
+py_sequence_digest(PyObject *self, PyObject *args)
+{
+    Py_buffer hb, ob, db;
+    Py_ssize_t n, no, count;
+    int bad = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*y*w*:sequence_digest", &hb, &ob, &db))
+        return NULL;
+    n = items(&hb, 8, "hashes");
+    no = n < 0 ? -1 : items(&ob, sizeof(Py_ssize_t), "owner");
+    count = no < 0 ? -1 : items(&db, 8, "out");
+    if (count >= 0 && expect(no, n, "owner") == 0) {
+        const uint64_t *hashes = (const uint64_t *)hb.buf;
+        const Py_ssize_t *owner = (const Py_ssize_t *)ob.buf;
+        uint64_t *out = (uint64_t *)db.buf;
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t i, j;
+        for (i = 0; i < n; i++)
+            if (owner[i] < 0 || owner[i] >= count || (i > 0 && owner[i] < owner[i - 1])) {
+                bad = 1;
+                break;
+            }
+        if (!bad) {
+            memset(out, 0, (size_t)count * 8);
+            for (i = 0; i < n; i = j) {
+                uint64_t sum = 0;
+                for (j = i; j < n && owner[j] == owner[i]; j++)
+                    sum += fmix64(hashes[j] + (uint64_t)(j - i) * GOLDEN);
+                out[owner[i]] = fmix64(sum + (uint64_t)(j - i)) | 1;
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&hb);
+    PyBuffer_Release(&ob);
+    PyBuffer_Release(&db);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyBool_FromLong(!bad);
+}
+
+PyDoc_STRVAR(distinct_words_doc,
+"distinct_words(hashes, counts, out)\n\n"
+"Fill intp ``out`` with the number of distinct word hashes of each segment (the words\n"
+"of segment s are the next counts[s] hashes), as fingerprint.distinct_words.");
+
+static PyObject *
+py_distinct_words(PyObject *self, PyObject *args)
+{
+    Py_buffer hb, cb, ob;
+    Py_ssize_t nwords, nseg, nout, most = 0, s;
+    int nomem = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*y*w*:distinct_words", &hb, &cb, &ob))
+        return NULL;
+    nwords = items(&hb, 8, "hashes");
+    nseg = nwords < 0 ? -1 : items(&cb, sizeof(Py_ssize_t), "counts");
+    nout = nseg < 0 ? -1 : items(&ob, sizeof(Py_ssize_t), "out");
+    if (nout < 0 || expect(nout, nseg, "out") ||
+        check_counts((const Py_ssize_t *)cb.buf, nseg, nwords) < 0)
+        goto done;
+    for (s = 0; s < nseg; s++)
+        most = ((const Py_ssize_t *)cb.buf)[s] > most ? ((const Py_ssize_t *)cb.buf)[s] : most;
+    {
+        const uint64_t *hashes = (const uint64_t *)hb.buf;
+        const Py_ssize_t *counts = (const Py_ssize_t *)cb.buf;
+        Py_ssize_t *out = (Py_ssize_t *)ob.buf;
+        Py_BEGIN_ALLOW_THREADS
+        /* one open-addressing table for all segments: a slot belongs to the segment whose
+         * number (plus one) it is stamped with, so nothing is cleared between segments */
+        Py_ssize_t cap = 16, pos = 0;
+        uint64_t *keys;
+        Py_ssize_t *stamp;
+        while (cap < 2 * most)
+            cap <<= 1;
+        keys = (uint64_t *)malloc((size_t)cap * sizeof(uint64_t));
+        stamp = (Py_ssize_t *)calloc((size_t)cap, sizeof(Py_ssize_t));
+        if (keys == NULL || stamp == NULL) {
+            nomem = 1;
+        }
+        else {
+            for (s = 0; s < nseg; pos += counts[s], s++) {
+                Py_ssize_t c = counts[s], size = 16, mask, t, distinct = 0;
+                if (c < 2) {
+                    out[s] = c;
+                    continue;
+                }
+                while (size < 2 * c)
+                    size <<= 1;
+                mask = size - 1;
+                for (t = 0; t < c; t++) {
+                    uint64_t h = hashes[pos + t];
+                    Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)mask);
+                    while (stamp[slot] == s + 1 && keys[slot] != h)
+                        slot = (slot + 1) & mask;
+                    if (stamp[slot] != s + 1) {
+                        stamp[slot] = s + 1;
+                        keys[slot] = h;
+                        distinct++;
+                    }
+                }
+                out[s] = distinct;
+            }
+        }
+        free(keys);
+        free(stamp);
+        Py_END_ALLOW_THREADS
+    }
+    if (nomem)
+        PyErr_NoMemory();
+done:
+    PyBuffer_Release(&hb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&ob);
     if (PyErr_Occurred())
         return NULL;
     Py_RETURN_NONE;
@@ -1088,6 +1229,8 @@ static PyMethodDef methods[] = {
     {"ngram_count", py_ngram_count, METH_VARARGS, ngram_count_doc},
     {"ngrams", py_ngrams, METH_VARARGS, ngrams_doc},
     {"segment_keys", py_segment_keys, METH_VARARGS, segment_keys_doc},
+    {"sequence_digest", py_sequence_digest, METH_VARARGS, sequence_digest_doc},
+    {"distinct_words", py_distinct_words, METH_VARARGS, distinct_words_doc},
     {"fmix64", py_fmix64, METH_VARARGS, fmix64_doc},
     {"signatures", py_signatures, METH_VARARGS, signatures_doc},
     {"band_keys", py_band_keys, METH_VARARGS, band_keys_doc},

@@ -43,7 +43,10 @@ from . import normalize as _normalize
 from .config import CleanerConfig
 from .minhash import containment, permutations, similarity
 from .normalize import SEP, Tokens
-from .rules import paragraph as _paragraph
+
+# rules.paragraph and fingerprint hold twins too; they are imported where used, since they
+# may well import this module once the kernel is wired in (no import cycle at start-up).
+
 
 __all__ = [
     "ACTIVE",
@@ -57,12 +60,14 @@ __all__ = [
     "band_keys",
     "containment",
     "describe",
+    "distinct_words",
     "fingerprint_arrays",
     "fmix64",
     "ngrams",
     "permutations",
     "repeated_pairs",
     "segment_keys",
+    "sequence_digest",
     "similarity",
     "tokenize",
 ]
@@ -104,15 +109,31 @@ class Backend:
         """`dedupe.normalize.fmix64`."""
         return _normalize.fmix64(h)
 
+    def sequence_digest(self, hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+        """`dedupe.normalize.sequence_digest`."""
+        return _normalize.sequence_digest(hashes, owner, count)
+
+    def distinct_words(self, tokens: Tokens) -> np.ndarray:
+        """`dedupe.fingerprint.distinct_words`."""
+        from .fingerprint import distinct_words
+
+        return distinct_words(tokens)
+
     def band_keys(self, signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         """`dedupe.index.band_keys`."""
         return _index.band_keys(signatures, bands, rows)
 
     def repeated_pairs(
-        self, tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+        self,
+        tokens: Tokens,
+        article_of: np.ndarray,
+        config: CleanerConfig,
+        eligible: np.ndarray | None = None,
     ) -> dict[int, list[tuple[int, float]]]:
         """`dedupe.rules.paragraph.repeated_pairs`."""
-        return _paragraph.repeated_pairs(tokens, article_of, config)
+        from .rules.paragraph import repeated_pairs
+
+        return repeated_pairs(tokens, article_of, config, eligible)
 
 
 class CompiledHasher(_minhash.Hasher):
@@ -146,14 +167,15 @@ class _Compiled(Backend):
         room = (len(data) + 1) // 2  # the most words data can hold
         hashes = np.empty(room, dtype=np.uint64)
         owner = np.empty(room, dtype=np.intp)
+        numeric = np.empty(room, dtype=np.bool_)
         counts = np.empty(count, dtype=np.intp)
         lettered = np.empty(count, dtype=np.intp)
-        words = self._c.tokenize(data, count, hashes, owner, counts, lettered)
+        words = self._c.tokenize(data, count, hashes, owner, numeric, counts, lettered)
         if words is None:  # a segment holding NUL (outside the contract)
             return super().tokenize(normalized)
-        hashes.resize(words, refcheck=False)  # shrinks in place; the rest was never touched
-        owner.resize(words, refcheck=False)
-        return Tokens(hashes, owner, counts, lettered)
+        for array in (hashes, owner, numeric):  # shrink in place; the rest was never touched
+            array.resize(words, refcheck=False)
+        return Tokens(hashes, owner, counts, lettered, numeric)
 
     def ngrams(
         self, tokens: Tokens, n: int, include: np.ndarray | None = None
@@ -198,6 +220,23 @@ class _Compiled(Backend):
         self._c.fmix64(np.ascontiguousarray(h), out)
         return out
 
+    def sequence_digest(self, hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+        if hashes.dtype != np.uint64 or hashes.ndim != 1 or len(owner) != len(hashes):
+            return super().sequence_digest(hashes, owner, count)
+        out = np.empty(max(count, 0), dtype=np.uint64)
+        owner = np.ascontiguousarray(owner, dtype=np.intp)
+        if count < 0 or not self._c.sequence_digest(np.ascontiguousarray(hashes), owner, out):
+            return super().sequence_digest(hashes, owner, count)  # unsorted or out of range
+        return out
+
+    def distinct_words(self, tokens: Tokens) -> np.ndarray:
+        counts, hashes = tokens.counts, tokens.hashes
+        if counts.dtype != np.intp or hashes.dtype != np.uint64 or counts.ndim != 1:
+            return super().distinct_words(tokens)
+        out = np.empty(len(counts), dtype=np.intp)
+        self._c.distinct_words(np.ascontiguousarray(hashes), np.ascontiguousarray(counts), out)
+        return out
+
     def band_keys(self, signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         if (
             signatures.dtype != np.uint32
@@ -214,14 +253,27 @@ class _Compiled(Backend):
         return out
 
     def repeated_pairs(
-        self, tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+        self,
+        tokens: Tokens,
+        article_of: np.ndarray,
+        config: CleanerConfig,
+        eligible: np.ndarray | None = None,
     ) -> dict[int, list[tuple[int, float]]]:
-        if len(article_of) < len(tokens.counts) or article_of.dtype.kind not in "iu":
-            return super().repeated_pairs(tokens, article_of, config)
-        eligible = (tokens.lettered >= config.paragraph_min_words) & (
-            tokens.counts <= _paragraph.MAX_NEAR_WORDS
-        )
-        grams, seg = self.ngrams(tokens, config.paragraph_ngram, include=eligible)
+        from .rules.paragraph import _MAX_GROUP, MAX_NEAR_WORDS
+
+        if (
+            len(article_of) < len(tokens.counts)
+            or article_of.dtype.kind not in "iu"
+            or (
+                eligible is not None
+                and (eligible.dtype != np.bool_ or eligible.shape != tokens.counts.shape)
+            )
+        ):
+            return super().repeated_pairs(tokens, article_of, config, eligible)
+        if eligible is None:
+            eligible = tokens.lettered >= config.paragraph_min_words
+        include = eligible & (tokens.counts <= MAX_NEAR_WORDS)
+        grams, seg = self.ngrams(tokens, config.paragraph_ngram, include=include)
         if not len(grams):
             return {}
         found = self._c.repeated_pairs(
@@ -230,11 +282,11 @@ class _Compiled(Backend):
             np.ascontiguousarray(article_of, dtype=np.intp),
             config.paragraph_threshold,
             config.paragraph_containment,
-            _paragraph._MAX_GROUP - 1,
+            _MAX_GROUP - 1,
             DENSE_MAX,
         )
         if found is None:  # segments of an article not contiguous: numpy decides
-            return super().repeated_pairs(tokens, article_of, config)
+            return super().repeated_pairs(tokens, article_of, config, eligible)
         i = np.frombuffer(found[0], dtype=np.intp).tolist()
         j = np.frombuffer(found[1], dtype=np.intp).tolist()
         score = np.frombuffer(found[2], dtype=np.float64).tolist()
@@ -294,16 +346,29 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     return _active.fmix64(h)
 
 
+def sequence_digest(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """A digest per group of its word hashes in order: `dedupe.normalize.sequence_digest`."""
+    return _active.sequence_digest(hashes, owner, count)
+
+
+def distinct_words(tokens: Tokens) -> np.ndarray:
+    """Distinct words per segment: `dedupe.fingerprint.distinct_words`."""
+    return _active.distinct_words(tokens)
+
+
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """LSH band keys of signatures: `dedupe.index.band_keys`."""
     return _active.band_keys(signatures, bands, rows)
 
 
 def repeated_pairs(
-    tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+    tokens: Tokens,
+    article_of: np.ndarray,
+    config: CleanerConfig,
+    eligible: np.ndarray | None = None,
 ) -> dict[int, list[tuple[int, float]]]:
     """Similar segment pairs within one article: `dedupe.rules.paragraph.repeated_pairs`."""
-    return _active.repeated_pairs(tokens, article_of, config)
+    return _active.repeated_pairs(tokens, article_of, config, eligible)
 
 
 # -- the whole per-batch computation ------------------------------------------------------
@@ -311,17 +376,21 @@ def repeated_pairs(
 
 @dataclass
 class FingerprintArrays:
-    """What `fingerprint_batch` computes for a batch, as flat arrays over all its segments
-    (those of the first article first)."""
+    """The kernel's share of `fingerprint_batch` and `bodies` for a batch, as flat arrays
+    over all its segments (those of the first article first) and over its articles."""
 
-    segments: np.ndarray  # intp, segments per article
+    first: np.ndarray  # intp, each article's first segment, and the total at the end
     norms: list[str]  # normalised text per segment
-    keys: np.ndarray  # uint64 per segment
-    words: np.ndarray  # intp, words per segment
-    lettered: np.ndarray  # intp, words holding a letter per segment
-    sizes: np.ndarray  # intp, shingles per segment
-    signatures: np.ndarray  # (segments, num_perm) uint32
-    repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)], flat
+    tokens: Tokens  # the words of all segments
+    keys: np.ndarray  # uint64 word key per segment (before short lines get exact keys)
+    judged: np.ndarray  # bool per segment: long enough for the paragraph rule
+    repeats: dict[int, list[tuple[int, float]]]  # later segment -> [(earlier, score)]
+    signatures: np.ndarray  # (articles, num_perm) uint32: whole bodies (every segment)
+    sizes: np.ndarray  # intp, shingles per body
+    words: np.ndarray  # intp, words per body
+    exact: np.ndarray  # uint64 per body: digest of its words in order
+    figures: np.ndarray  # uint64 per body: digest of its words holding a digit
+    bands: np.ndarray  # (articles, bands) uint32 LSH band keys of the signatures
 
 
 def fingerprint_arrays(
@@ -329,28 +398,49 @@ def fingerprint_arrays(
     config: CleanerConfig,
     on: Backend | None = None,
     hasher: _minhash.Hasher | None = None,
-    repeats: bool = True,
 ) -> FingerprintArrays:
-    """Segment, normalise, hash, shingle and MinHash a batch of article texts on backend
-    ``on`` (default: the active one): `dedupe.fingerprint.fingerprint_batch`'s work.
-    ``hasher`` defaults to the backend's `Hasher` for the config (pass one to reuse it)."""
+    """What `dedupe.fingerprint.fingerprint_batch` and `bodies` (with every segment kept)
+    compute with the kernel's primitives, on backend ``on`` (default: the active one):
+    segment, normalise, hash words, key segments, find repeated paragraphs, and shingle,
+    MinHash and digest each article's words. ``hasher`` defaults to the backend's `Hasher`
+    for the config. The rule-specific extras of `fingerprint_batch` (exact keys of short
+    lines, date-line shapes) and the figures test of `bodies` are not the kernel's work."""
     from .normalize import normalize_many
     from .segment import segment
 
     kernel = on or _active
     hasher = hasher or kernel.Hasher(config.num_perm, config.seed)
+    n = len(texts)
     segs = [segment(t) for t in texts]
-    flat = [s.text.replace(SEP, " ") for ss in segs for s in ss]
-    norms = normalize_many(flat) if flat else []
+    norms = normalize_many([s.text.replace(SEP, " ") for ss in segs for s in ss])
     tokens = kernel.tokenize(norms)
     keys = kernel.segment_keys(tokens, norms)
-    total = len(norms)
-    shingles, owner = kernel.ngrams(tokens, config.shingle_size)
-    sizes = np.bincount(owner, minlength=total)
-    signatures = hasher.signatures(shingles, owner, total)
-    per_article = np.array([len(ss) for ss in segs], dtype=np.intp)
-    article_of = np.repeat(np.arange(len(texts), dtype=np.intp), per_article)
-    pairs = kernel.repeated_pairs(tokens, article_of, config) if repeats else {}
+    first = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum([len(ss) for ss in segs], out=first[1:])
+    article_of = np.repeat(np.arange(n, dtype=np.intp), np.diff(first))
+    judged = np.minimum(tokens.lettered, kernel.distinct_words(tokens)) >= (
+        config.paragraph_min_words
+    )
+    pairs: dict[int, list[tuple[int, float]]] = {}
+    if config.paragraphs and len(norms):
+        pairs = kernel.repeated_pairs(tokens, article_of, config, judged)
+    owner = article_of[tokens.owner]
+    hashes, numeric = tokens.hashes, tokens.numeric
+    words = np.bincount(owner, minlength=n).astype(np.intp)
+    sequence = Tokens(hashes, owner, words, words, numeric)
+    shingles, shingle_owner = kernel.ngrams(sequence, config.shingle_size)
+    signatures = hasher.signatures(shingles, shingle_owner, n)
     return FingerprintArrays(
-        per_article, norms, keys, tokens.counts, tokens.lettered, sizes, signatures, pairs
+        first=first,
+        norms=norms,
+        tokens=tokens,
+        keys=keys,
+        judged=judged,
+        repeats=pairs,
+        signatures=signatures,
+        sizes=np.bincount(shingle_owner, minlength=n).astype(np.intp),
+        words=words,
+        exact=kernel.sequence_digest(hashes, owner, n),
+        figures=kernel.sequence_digest(hashes[numeric], owner[numeric], n),
+        bands=kernel.band_keys(signatures, config.lsh_bands, config.lsh_rows),
     )

@@ -14,6 +14,7 @@ The compiled backend is skipped where the extension is not built, unless
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import re
 import subprocess
@@ -35,7 +36,8 @@ from hypothesis import strategies as st
 
 from dedupe import Article, CleanerConfig, kernel
 from dedupe.cli import cli
-from dedupe.fingerprint import fingerprint_batch
+from dedupe.fingerprint import EXACT_MAX_WORDS, bodies, fingerprint_batch
+from dedupe.fingerprint import distinct_words as numpy_distinct_words
 from dedupe.index import band_keys as numpy_band_keys
 from dedupe.minhash import Hasher as NumpyHasher
 from dedupe.minhash import permutations
@@ -43,6 +45,7 @@ from dedupe.normalize import SEP, Tokens, normalize_many
 from dedupe.normalize import fmix64 as numpy_fmix64
 from dedupe.normalize import ngrams as numpy_ngrams
 from dedupe.normalize import segment_keys as numpy_segment_keys
+from dedupe.normalize import sequence_digest as numpy_sequence_digest
 from dedupe.normalize import tokenize as numpy_tokenize
 from dedupe.rules.paragraph import _MAX_GROUP, MAX_NEAR_WORDS
 from dedupe.rules.paragraph import repeated_pairs as numpy_repeated_pairs
@@ -101,6 +104,7 @@ def ref_tokenize(segments: Sequence[str]) -> Tokens:
     UTF-8 text; its hash is fmix64(sum of byte * P**position + length) mod 2**64."""
     hashes: list[int] = []
     owner: list[int] = []
+    numeric: list[bool] = []
     counts = [0] * len(segments)
     lettered = [0] * len(segments)
     for s, text in enumerate(segments):
@@ -111,11 +115,13 @@ def ref_tokenize(segments: Sequence[str]) -> Tokens:
             owner.append(s)
             counts[s] += 1
             lettered[s] += any(chr(c).isalpha() or c >= 0x80 for c in w)
+            numeric.append(any(0x30 <= c <= 0x39 for c in w))  # ASCII digits only
     return Tokens(
         np.array(hashes, dtype=np.uint64),
         np.array(owner, dtype=np.intp),
         np.array(counts, dtype=np.intp),
         np.array(lettered, dtype=np.intp),
+        np.array(numeric, dtype=np.bool_),
     )
 
 
@@ -162,6 +168,25 @@ def ref_segment_keys(tokens: Tokens, normalized: Sequence[str]) -> np.ndarray:
     return np.array([k % M64 for k in keys], dtype=np.uint64)
 
 
+def ref_sequence_digest(hashes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """Per group: fmix64(sum of fmix64(hash + position * golden) + length) with the low bit
+    set; 0 for a group without words."""
+    out = [0] * count
+    groups: dict[int, list[int]] = defaultdict(list)
+    for h, g in zip(hashes.tolist(), owner.tolist()):
+        groups[g].append(h)
+    for g, hs in groups.items():
+        total = sum(ref_fmix64((h + p * _GOLDEN) % M64) for p, h in enumerate(hs))
+        out[g] = ref_fmix64((total + len(hs)) % M64) | 1
+    return np.array(out, dtype=np.uint64)
+
+
+def ref_distinct_words(tokens: Tokens) -> np.ndarray:
+    starts = np.concatenate(([0], np.cumsum(tokens.counts))).tolist()
+    hashes = tokens.hashes.tolist()
+    return np.array([len(set(hashes[a:b])) for a, b in itertools.pairwise(starts)], dtype=np.intp)
+
+
 def ref_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     out = np.zeros((len(signatures), bands), dtype=np.uint32)
     for i, sig in enumerate(signatures.tolist()):
@@ -175,11 +200,17 @@ def ref_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def ref_repeated_pairs(
-    tokens: Tokens, article_of: np.ndarray, config: CleanerConfig
+    tokens: Tokens,
+    article_of: np.ndarray,
+    config: CleanerConfig,
+    judged: np.ndarray | None = None,
 ) -> dict[int, list[tuple[int, float]]]:
-    """Segments with enough lettered words, per article: for each bigram, the segments
-    holding it in order; pairs of them at most _MAX_GROUP - 1 places apart share it."""
-    eligible = (tokens.lettered >= config.paragraph_min_words) & (tokens.counts <= MAX_NEAR_WORDS)
+    """Judged segments (by default: with enough lettered words) of at most MAX_NEAR_WORDS
+    words, per article: for each bigram, the segments holding it in order; pairs of them at
+    most _MAX_GROUP - 1 places apart share it."""
+    if judged is None:
+        judged = tokens.lettered >= config.paragraph_min_words
+    eligible = judged & (tokens.counts <= MAX_NEAR_WORDS)
     grams, seg = ref_ngrams(tokens, config.paragraph_ngram, eligible)
     holders: dict[tuple[int, int], list[int]] = defaultdict(list)
     size: dict[int, int] = defaultdict(int)
@@ -213,7 +244,7 @@ def same(got: np.ndarray, want: np.ndarray, what: str = "") -> None:
 
 
 def same_tokens(got: Tokens, want: Tokens) -> None:
-    for field in ("hashes", "owner", "counts", "lettered"):
+    for field in ("hashes", "owner", "counts", "lettered", "numeric"):
         same(getattr(got, field), getattr(want, field), field)
 
 
@@ -229,6 +260,15 @@ def check_all(name: str, segments: list[str], reference: bool = True) -> None:
     same(k.segment_keys(tokens, segments), numpy_segment_keys(want, segments), "keys")
     if reference:
         same(k.segment_keys(tokens, segments), ref_segment_keys(want, segments), "keys")
+    same(k.distinct_words(tokens), numpy_distinct_words(want), "distinct")
+    owner = tokens.owner // 3  # groups of three segments, some of them empty
+    for mask in (np.ones(len(owner), dtype=bool), want.numeric):
+        got = k.sequence_digest(tokens.hashes[mask], owner[mask], len(segments))
+        same(got, numpy_sequence_digest(want.hashes[mask], owner[mask], len(segments)), "digest")
+        if reference:
+            same(got, ref_sequence_digest(want.hashes[mask], owner[mask], len(segments)))
+    if reference:
+        same(k.distinct_words(tokens), ref_distinct_words(want), "distinct")
     include = np.arange(len(segments)) % 3 != 1
     for n in (1, 2, 5):
         for inc in (None, include):
@@ -251,6 +291,11 @@ def check_all(name: str, segments: list[str], reference: bool = True) -> None:
     assert pairs == numpy_repeated_pairs(want, article_of, CONFIG)
     if reference:
         assert pairs == ref_repeated_pairs(want, article_of, CONFIG)
+    judged = np.minimum(want.lettered, numpy_distinct_words(want)) >= 3
+    pairs = k.repeated_pairs(tokens, article_of, CONFIG, judged)
+    assert pairs == numpy_repeated_pairs(want, article_of, CONFIG, judged)
+    if reference:
+        assert pairs == ref_repeated_pairs(want, article_of, CONFIG, judged)
 
 
 # -- real text -----------------------------------------------------------------------------
@@ -298,24 +343,29 @@ def test_reference_on_real_text(name: str, real_texts: list[str]) -> None:
 
 
 def test_fingerprint_arrays_end_to_end(name: str, real_texts: list[str]) -> None:
-    """The whole fingerprint of a batch of real articles, on each backend, equals what
-    `fingerprint_batch` (the numpy pipeline the cleaner runs) computes, array by array."""
+    """The kernel's share of fingerprinting a batch of real articles, on each backend,
+    equals what `fingerprint_batch` and `bodies` (the numpy pipeline the cleaner runs)
+    compute, array by array."""
     got = kernel.fingerprint_arrays(real_texts, CONFIG, kernel.backend(name))
-    fps = fingerprint_batch(
-        [Article(str(i), t) for i, t in enumerate(real_texts)], CONFIG, NumpyHasher(128, 1)
-    )
-    same(got.segments, np.array([len(fp.segments) for fp in fps], dtype=np.intp))
-    assert got.norms == [n for fp in fps for n in fp.norms]
-    for field in ("keys", "words", "lettered", "sizes", "signatures"):
-        same(getattr(got, field), np.concatenate([getattr(fp, field) for fp in fps]), field)
-    starts = np.concatenate(([0], np.cumsum(got.segments)[:-1]))
-    flat = {
-        int(base) + j: [(int(base) + i, s) for i, s in pairs]
-        for base, fp in zip(starts, fps)
-        for j, pairs in fp.repeats.items()
-    }
-    assert got.repeats == flat
-    assert len(flat) >= 10  # the edited repeats were found
+    batch = fingerprint_batch([Article(str(i), t) for i, t in enumerate(real_texts)], CONFIG)
+    keep = np.ones(len(batch.norms), dtype=bool)
+    want = bodies(batch, keep, CONFIG, NumpyHasher(CONFIG.num_perm, CONFIG.seed))
+    same(got.first, batch.first, "first")
+    assert got.norms == batch.norms
+    same_tokens(got.tokens, batch.tokens)
+    words = got.tokens.counts > EXACT_MAX_WORDS  # shorter segments get exact keys there
+    same(got.keys[words], batch.keys[words], "keys")
+    same(got.judged, batch.judged, "judged")
+    assert got.repeats == batch.repeats
+    assert len(got.repeats) >= 10  # the edited repeats were found
+    same(got.signatures, want.signatures, "signatures")
+    for field in ("sizes", "words"):
+        same(getattr(got, field).astype(np.int64), getattr(want, field), field)
+    same(got.exact, want.exact, "exact")
+    mostly_figures = want.figures != 0
+    assert mostly_figures.any()  # Reuters earnings tables
+    same(got.figures[mostly_figures], want.figures[mostly_figures], "figures")
+    same(got.bands, numpy_band_keys(want.signatures, CONFIG.lsh_bands, CONFIG.lsh_rows))
 
 
 # -- generated input -----------------------------------------------------------------------
@@ -516,7 +566,8 @@ def test_two_threads_give_the_same_results(name: str, real_texts: list[str]) -> 
         t.join()
     for i, want in enumerate(alone):
         got = results[i]
-        for field in ("segments", "keys", "words", "lettered", "sizes", "signatures"):
+        same_tokens(got.tokens, want.tokens)
+        for field in ("first", "keys", "judged", "signatures", "sizes", "exact", "figures"):
             same(getattr(got, field), getattr(want, field), field)
         assert got.repeats == want.repeats
 
@@ -627,5 +678,7 @@ def test_bench_kernel_script_runs(
     assert bench.main(args) == 0
     text = readme.read_text("utf-8")
     assert "old" not in text and text.endswith("after\n")
-    assert "| MinHash, 128 permutations |" in text and "70 articles (40 BBC, 30 Reuters" in text
+    assert (
+        "| body MinHash, 128 permutations |" in text and "70 articles (40 BBC, 30 Reuters" in text
+    )
     assert capsys.readouterr().out.strip() in text
