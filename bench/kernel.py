@@ -15,7 +15,8 @@ size) and times, in microseconds per article:
 * the whole fingerprint stage, `kernel.fingerprint_arrays` (segmenting and normalising
   in Python, shared by both paths, then the kernel): the kernel's share of
   `fingerprint_batch` and `bodies`;
-* the last two with the batches shared among 1 and 2 threads.
+* the last two with the batches shared among 1 and 2 threads, and, as a measure of
+  what the machine can give two workers at all, among 2 forked processes.
 
 Single-thread figures are CPU time of the process (the machine is shared: other
 processes' load inflates wall time, not CPU time); the thread comparison is wall time.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import multiprocessing
 import os
 import platform
 import statistics
@@ -36,6 +38,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -154,16 +157,42 @@ def stages(k: kernel.Backend, config: CleanerConfig) -> dict[str, Callable[[Batc
 
 
 THREADED = ("= kernel part (normalised text in)", "whole fingerprint stage")
+FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_all(
+    work: Callable[[Batch], object], batches: Sequence[Batch], go: Any | None = None
+) -> None:
+    if go is not None:
+        go.wait()
+    for b in batches:
+        work(b)
 
 
 def timed(
-    work: Callable[[Batch], object], batches: Sequence[Batch], threads: int
+    work: Callable[[Batch], object], batches: Sequence[Batch], threads: int, processes: bool
 ) -> tuple[float, float]:
-    """(wall, CPU) seconds to run ``work`` on every batch, with ``threads`` threads."""
+    """(wall, CPU) seconds to run ``work`` on every batch, with ``threads`` threads, or as
+    many forked processes (each taking every other batch: the machine's capacity, no GIL
+    shared)."""
+    if processes:  # started first, timed from the signal to go to the last one's end
+        fork = multiprocessing.get_context("fork")
+        go = fork.Event()
+        children = [
+            fork.Process(target=_run_all, args=(work, batches[i::threads], go))
+            for i in range(threads)
+        ]
+        for child in children:
+            child.start()
+        time.sleep(0.2)
+        start = time.perf_counter()
+        go.set()
+        for child in children:
+            child.join()
+        return time.perf_counter() - start, 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     if threads == 1:
-        for b in batches:
-            work(b)
+        _run_all(work, batches)
     else:
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(work, batches))
@@ -182,13 +211,17 @@ def measure(batches: Sequence[Batch], runs: int, config: CleanerConfig) -> tuple
     for run in range(runs):
         order = names if run % 2 == 0 else names[::-1]
         for stage in per_backend[names[0]]:
-            for threads in (1, 2) if stage in THREADED else (1,):
+            ways = [(1, False), (2, False), (2, True)] if stage in THREADED else [(1, False)]
+            if not FORK:
+                ways = [w for w in ways if not w[1]]
+            for threads, processes in ways:
                 for n in order:
-                    w, c = timed(per_backend[n][stage], batches, threads)
+                    w, c = timed(per_backend[n][stage], batches, threads, processes)
                     if threads == 1:
                         cpu.setdefault((stage, 1, n), []).append(c)
                     if stage in THREADED:
-                        wall.setdefault((stage, threads, n), []).append(w)
+                        wall.setdefault((stage, -threads if processes else threads, n), [])
+                        wall[stage, -threads if processes else threads, n].append(w)
         print(f"run {run + 1}/{runs} done", file=sys.stderr)
     return cpu, wall
 
@@ -210,17 +243,25 @@ def render(cpu: Samples, wall: Samples, articles: int, info: str) -> str:
         med = {n: _us(cpu[stage, 1, n], articles) for n in names}
         row = f"| {stage} | " + " | ".join(f"{med[n]:.1f}" for n in names)
         lines.append(row + (f" | {med['numpy'] / med['compiled']:.1f}× |" if both else " |"))
+    forked = any(k[1] < 0 for k in wall)
     lines += [
         "",
-        "Wall time with the batches shared among threads, µs per article:",
+        "Wall time with the batches shared among threads"
+        + (" (or, for comparison, processes)" if forked else "")
+        + ", µs per article:",
         "",
-        "| stage | backend | 1 thread | 2 threads | speed-up |",
-        "|---|---|---|---|---|",
+        "| stage | backend | 1 thread | 2 threads | speed-up |"
+        + (" 2 processes | speed-up |" if forked else ""),
+        "|---|---|---|---|---|" + ("---|---|" if forked else ""),
     ]
     for stage in THREADED:
         for n in names:
             one, two = _us(wall[stage, 1, n], articles), _us(wall[stage, 2, n], articles)
-            lines.append(f"| {stage} | {n} | {one:.1f} | {two:.1f} | {one / two:.2f}× |")
+            row = f"| {stage} | {n} | {one:.1f} | {two:.1f} | {one / two:.2f}× |"
+            if forked:
+                procs = _us(wall[stage, -2, n], articles)
+                row += f" {procs:.1f} | {one / procs:.2f}× |"
+            lines.append(row)
     return "\n".join(lines) + "\n\n" + info
 
 
