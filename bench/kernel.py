@@ -10,7 +10,7 @@ size) and times, in microseconds per article:
 
 * each primitive of `dedupe.kernel` on the same inputs (word hashing, segment keys,
   distinct words, repeated-paragraph pairs, and of the article bodies: word 5-grams,
-  MinHash with 128 permutations, digests, LSH band keys);
+  MinHash with 128 permutations, digest, LSH band keys);
 * the kernel's part of fingerprinting (normalised segments in, everything above out);
 * the whole fingerprint stage, `kernel.fingerprint_arrays` (segmenting and normalising
   in Python, shared by both paths, then the kernel): the kernel's share of
@@ -123,14 +123,7 @@ def kernel_part(k: kernel.Backend, hasher: Hasher, b: Batch, config: CleanerConf
     shingles, shingle_owner = k.ngrams(sequence, config.shingle_size)
     signatures = hasher.signatures(shingles, shingle_owner, n)
     k.sequence_digest(tokens.hashes, owner, n)
-    k.sequence_digest(tokens.hashes[tokens.numeric], owner[tokens.numeric], n)
     k.band_keys(signatures, config.lsh_bands, config.lsh_rows)
-
-
-def _digests(k: kernel.Backend, b: Batch) -> None:
-    s = b.sequence
-    k.sequence_digest(s.hashes, s.owner, len(b.texts))
-    k.sequence_digest(s.hashes[s.numeric], s.owner[s.numeric], len(b.texts))
 
 
 def stages(k: kernel.Backend, config: CleanerConfig) -> dict[str, Callable[[Batch], object]]:
@@ -147,7 +140,9 @@ def stages(k: kernel.Backend, config: CleanerConfig) -> dict[str, Callable[[Batc
         "body MinHash, 128 permutations": lambda b: hasher.signatures(
             b.shingles, b.owner, len(b.texts)
         ),
-        "body digests (words, figures)": lambda b: _digests(k, b),
+        "body digest (words in order)": lambda b: k.sequence_digest(
+            b.sequence.hashes, b.sequence.owner, len(b.texts)
+        ),
         "LSH band keys (42 x 3)": lambda b: k.band_keys(
             b.signatures, config.lsh_bands, config.lsh_rows
         ),

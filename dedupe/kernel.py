@@ -389,7 +389,6 @@ class FingerprintArrays:
     sizes: np.ndarray  # intp, shingles per body
     words: np.ndarray  # intp, words per body
     exact: np.ndarray  # uint64 per body: digest of its words in order
-    figures: np.ndarray  # uint64 per body: digest of its words holding a digit
     bands: np.ndarray  # (articles, bands) uint32 LSH band keys of the signatures
 
 
@@ -404,7 +403,7 @@ def fingerprint_arrays(
     segment, normalise, hash words, key segments, find repeated paragraphs, and shingle,
     MinHash and digest each article's words. ``hasher`` defaults to the backend's `Hasher`
     for the config. The rule-specific extras of `fingerprint_batch` (exact keys of short
-    lines, date-line shapes) and the figures test of `bodies` are not the kernel's work."""
+    lines, date-line shapes, title-tag parts) and the figures of `bodies` are left out."""
     from .normalize import normalize_many
     from .segment import segment
 
@@ -441,6 +440,5 @@ def fingerprint_arrays(
         sizes=np.bincount(shingle_owner, minlength=n).astype(np.intp),
         words=words,
         exact=kernel.sequence_digest(hashes, owner, n),
-        figures=kernel.sequence_digest(hashes[numeric], owner[numeric], n),
         bands=kernel.band_keys(signatures, config.lsh_bands, config.lsh_rows),
     )

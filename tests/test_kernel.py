@@ -362,9 +362,6 @@ def test_fingerprint_arrays_end_to_end(name: str, real_texts: list[str]) -> None
     for field in ("sizes", "words"):
         same(getattr(got, field).astype(np.int64), getattr(want, field), field)
     same(got.exact, want.exact, "exact")
-    mostly_figures = want.figures != 0
-    assert mostly_figures.any()  # Reuters earnings tables
-    same(got.figures[mostly_figures], want.figures[mostly_figures], "figures")
     same(got.bands, numpy_band_keys(want.signatures, CONFIG.lsh_bands, CONFIG.lsh_rows))
 
 
@@ -567,7 +564,7 @@ def test_two_threads_give_the_same_results(name: str, real_texts: list[str]) -> 
     for i, want in enumerate(alone):
         got = results[i]
         same_tokens(got.tokens, want.tokens)
-        for field in ("first", "keys", "judged", "signatures", "sizes", "exact", "figures"):
+        for field in ("first", "keys", "judged", "signatures", "sizes", "exact", "bands"):
             same(getattr(got, field), getattr(want, field), field)
         assert got.repeats == want.repeats
 
