@@ -15,6 +15,7 @@ from .config import CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
 from .io import ON_ERROR, Fields, OnError, Problem
 from .io.writers import interrupt_handler
+from .kernel import describe as kernel_path
 from .parallel import default_jobs
 from .report.summary import plural
 from .run import BadInput, clean_paths
@@ -25,7 +26,9 @@ _DEFAULTS = CleanerConfig()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dedupe")
+@click.version_option(
+    __version__, prog_name="dedupe", message=f"%(prog)s %(version)s (kernel: {kernel_path()})"
+)
 def cli() -> None:
     """Remove repeated headlines, paragraphs, boilerplate and near-duplicate
     articles from scraped news text."""

@@ -3,12 +3,19 @@
 A signature here equals ``datasketch.MinHash(num_perm, seed, scheme="affine32",
 hashfunc=<identity>)`` updated with the same 32-bit shingle hashes, but is
 computed for many sets at once with one numpy operation per block of shingles.
+The permutations are generated here exactly as datasketch generates them, so that
+importing this module does not import datasketch (and scipy, about a second); only
+`Hasher.lean`, which builds datasketch objects, imports it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -25,15 +32,24 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return out
 
 
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``affine32`` permutations ``(a, b)`` (uint32 each) of ``datasketch.MinHash(num_perm,
+    seed, scheme="affine32")``: odd multipliers, then offsets, from ``RandomState(seed)``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
 class Hasher:
     """Computes MinHash signatures with datasketch's permutations for one (num_perm, seed)."""
 
     def __init__(self, num_perm: int, seed: int) -> None:
         self.num_perm = num_perm
         self.seed = seed
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-        self._a = np.asarray(a, dtype=np.uint32)[:, None]
-        self._b = np.asarray(b, dtype=np.uint32)[:, None]
+        self.a, self.b = permutations(num_perm, seed)  # uint32, one per permutation
+        self._a = self.a[:, None]
+        self._b = self.b[:, None]
 
     def signatures(self, shingles: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
         """Signatures of ``count`` sets, shape (count, num_perm), dtype uint32.
@@ -59,6 +75,8 @@ class Hasher:
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` holding ``signature``."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=SCHEME)
 
 
