@@ -30,8 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernel
 from .config import CleanerConfig
 from .index import FIGURE_PERM, Bodies
+from .kernel import ngrams, segment_keys, sequence_digest, tokenize
 from .minhash import Hasher
 from .normalize import (
     SEP,
@@ -39,16 +41,11 @@ from .normalize import (
     exact_key,
     is_date_line,
     keys_of,
-    ngrams,
     normalize_many,
-    segment_keys,
-    sequence_digest,
     shape_key,
-    tokenize,
 )
 from .records import Article, Segment
 from .rules.headline import title_parts
-from .rules.paragraph import repeated_pairs
 from .segment import segment
 
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
@@ -109,11 +106,13 @@ def fingerprint_batch(
                 shapes[i] = shape_key("\n".join(lines))
     first = np.zeros(len(articles) + 1, dtype=np.intp)
     np.cumsum([len(ss) for ss in segs], out=first[1:])
-    judged = np.minimum(tokens.lettered, distinct_words(tokens)) >= config.paragraph_min_words
+    judged = (
+        np.minimum(tokens.lettered, kernel.distinct_words(tokens)) >= config.paragraph_min_words
+    )
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
         article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
-        pairs = repeated_pairs(tokens, article_of, config, judged)
+        pairs = kernel.repeated_pairs(tokens, article_of, config, judged)
     parts: list[str] = []
     owners: list[int] = []
     for k in range(len(articles)):
@@ -134,7 +133,7 @@ _figure_hashers: dict[int, Hasher] = {}
 def _figure_hasher(config: CleanerConfig) -> Hasher:
     """MinHash of figures: FIGURE_PERM permutations of the same scheme and seed."""
     if config.seed not in _figure_hashers:
-        _figure_hashers[config.seed] = Hasher(FIGURE_PERM, config.seed)
+        _figure_hashers[config.seed] = kernel.Hasher(FIGURE_PERM, config.seed)
     return _figure_hashers[config.seed]
 
 

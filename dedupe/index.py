@@ -143,7 +143,9 @@ class DuplicateIndex:
         if n == 0:
             return results
         exact = self._exact(bodies)
-        bands = band_keys(bodies.signatures, self.bands, self.rows).ravel()
+        from .kernel import band_keys as kernel_band_keys  # the kernel imports this module
+
+        bands = kernel_band_keys(bodies.signatures, self.bands, self.rows).ravel()
         row, other, stored, found = self._candidates(bodies, bands)
         score, jac, inside = self._scores(bodies, row, other, stored, found)
         hit = score > 0

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from .config import CleanerConfig
 from .errors import DedupeError
-from .minhash import Hasher
+from .kernel import Hasher
 from .records import Article
 
 T = TypeVar("T")

@@ -110,9 +110,11 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _WORD_SPAN = re.compile(r"\w+")
-_NUMBER_WORDS = re.compile(
-    r"^(?:vs|nil|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)\W*$",
+# A whitespace-separated token that holds a digit or is a number word (or "vs").
+_FIGURE_TOKEN = re.compile(
+    r"(?<!\S)(?:\S*\d\S*|(?:vs|nil|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)"
+    r"[^\w\s]*)(?!\S)",
     re.IGNORECASE,
 )
 
@@ -183,11 +185,10 @@ def is_figures(line: str) -> bool:
     """A short line made largely of figures (a quarter of its words or more, counting
     number words and the ``vs`` of comparisons): ``Shr 1.23 dlrs vs 1.10 dlrs``,
     ``Pay April 30``, ``Record March nine``, ``Revs nil vs nil``."""
-    tokens = line.split()
-    if not tokens or len(line.strip()) > TABLE_MAX_WIDTH:
+    if len(line) > TABLE_MAX_WIDTH and len(line.strip()) > TABLE_MAX_WIDTH:
         return False
-    numeric = sum(1 for t in tokens if _NUMBER_WORDS.match(t) or any(ch.isdigit() for ch in t))
-    return numeric >= FIGURES_SHARE * len(tokens)
+    tokens = line.split()
+    return bool(tokens) and len(_FIGURE_TOKEN.findall(line)) >= FIGURES_SHARE * len(tokens)
 
 
 def _table_joins(contents: list[str]) -> set[int]:

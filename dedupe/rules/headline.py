@@ -75,6 +75,8 @@ def parts(normalized: str) -> list[str]:
 
 def title_parts(normalized: str) -> list[str]:
     """The parts of a line that may be a title tag (2 to ``MAX_PARTS`` parts), else []."""
+    if normalized.count(" ") >= MAX_WORDS or not _SEPARATOR.search(normalized):
+        return []
     found = parts(normalized)
     if not 2 <= len(found) <= MAX_PARTS or sum(len(p.split()) for p in found) > MAX_WORDS:
         return []

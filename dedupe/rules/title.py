@@ -51,6 +51,7 @@ _ROLE = re.compile(
     r"\b(?:staff writer|staff reporter|correspondent|reporter|columnist|contributor|"
     r"editor|news service|associated press|press association|agencies|bureau chief)\b"
 )
+_LETTERED_TOKEN = re.compile(r"\S*[^\W\d_]\S*")  # a whitespace-separated token with a letter
 _NAV_SEPARATOR = re.compile(r"\s*(?:>|»|›|/|\||•|·)\s*")
 
 
@@ -80,11 +81,13 @@ def is_navigation(normalized: str) -> bool:
 def headline_like(raw: str, normalized: str) -> bool:
     """Short, mostly words (not a row of figures), and not a date, time, byline,
     breadcrumb or section label."""
-    tokens = raw.split()
-    words = [t for t in tokens if any(ch.isalpha() for ch in t)]
-    if not MIN_WORDS <= len(tokens) <= MAX_WORDS or len(words) < max(2, 0.5 * len(tokens)):
-        return False  # too short or long, or a row of figures ("Hearts 2-1 Livingston" is not)
-    if len(words) > SENTENCE_WORDS and raw.rstrip().rstrip("\"'”’)").endswith("."):
+    tokens = len(raw.split())
+    if not MIN_WORDS <= tokens <= MAX_WORDS:
+        return False  # too short or too long
+    words = len(_LETTERED_TOKEN.findall(raw))
+    if words < max(2, 0.5 * tokens):
+        return False  # a row of figures ("Hearts 2-1 Livingston" is not)
+    if words > SENTENCE_WORDS and raw.rstrip().rstrip("\"'”’)").endswith("."):
         return False
     return not (is_date_line(normalized) or is_byline(normalized) or is_navigation(normalized))
 
