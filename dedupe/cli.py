@@ -13,8 +13,9 @@ import click
 from . import __version__
 from .config import CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
-from .io import ON_ERROR, Fields, OnError, Problem
-from .io.writers import interrupt_handler
+from .io import FORMATS, ON_ERROR, Fields, Format, OnError, Problem
+from .io.atomic import interrupt_handler
+from .io.encoding import canonical
 from .parallel import default_jobs
 from .run import BadInput, clean_paths
 
@@ -73,6 +74,18 @@ def cli() -> None:
 @click.option(
     "--text-field", default="text", show_default=True, help="JSONL field holding the text."
 )
+@click.option(
+    "--format", "format_", type=click.Choice(FORMATS, case_sensitive=False), default=None,
+    help="Format of the files named directly and of stdin (default: by suffix; stdin: jsonl). "
+    "Files in folders always go by their suffix.",
+)  # fmt: skip
+@click.option(
+    "--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+    callback=lambda ctx, param, value: _encoding(value),
+    help="Encoding of the inputs: any Python codec name, or auto to detect it per file. "
+    "Output is UTF-8; the report names each input read otherwise, and restore gives the "
+    "original bytes back.",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite existing files in OUTPUT.")
 @click.option(
     "--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
@@ -99,12 +112,16 @@ def clean(
     id_field: str,
     title_field: str,
     text_field: str,
+    format_: str | None,
+    encoding: str,
     force: bool,
     on_error: str,
     quiet: bool,
 ) -> None:
-    """Clean INPUT files (.txt: one article; .jsonl/.jsonl.gz: one per line),
-    folders (walked recursively) or - (JSONL on stdin) into OUTPUT.
+    """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
+    .csv/.tsv, .parquet: one per row; any of them .gz, .zst, .bz2 or .xz),
+    folders (walked recursively) or - (JSONL on stdin, or --format) into OUTPUT,
+    each in its input's format.
 
     \b
     Examples:
@@ -132,6 +149,7 @@ def clean(
         raise click.UsageError(str(exc)) from None
     fields = Fields(id=id_field, title=title_field, text=text_field)
     bad = BadInput()
+    transcoded: dict[str, str] = {}
 
     def on_problem(problem: Problem) -> None:
         if not problem.warning:  # warnings (duplicate ids) are listed after the run
@@ -149,6 +167,9 @@ def clean(
             on_problem=on_problem,
             bad=bad,
             jobs=jobs or default_jobs(),
+            format=cast(Format | None, format_.lower() if format_ else None),
+            encoding=encoding,
+            transcoded=transcoded,
         )  # fmt: skip
     )
     if not quiet:
@@ -160,6 +181,13 @@ def clean(
             click.echo(text, err=True)
         if skipped:
             click.echo(f"skipped {len(skipped)} files of other types, e.g. {skipped[0]}", err=True)
+        if transcoded:
+            path, enc = next(iter(transcoded.items()))
+            n = len(transcoded)
+            click.echo(
+                f"transcoded to UTF-8: {n} file{'s' if n != 1 else ''}, e.g. {path} ({enc})",
+                err=True,
+            )
         if bad.warnings:
             more = len(bad.warnings) - MAX_WARNINGS
             shown = f" ({more} not listed)" if more > 0 else ""
@@ -170,6 +198,13 @@ def clean(
 
 
 MAX_WARNINGS = 20
+
+
+def _encoding(value: str) -> str:
+    try:
+        return canonical(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--encoding'") from None
 
 
 @contextmanager
