@@ -104,6 +104,8 @@ class Check:
             raise InputError(
                 f"not valid {self.encoding} ({byte} at offset {at})", self.path
             ) from None
+        except UnicodeError as exc:  # e.g. UTF-16 without a byte order mark
+            raise InputError(f"not valid {self.encoding} ({exc})", self.path) from None
         self._raw.update(data)
         self._offset += len(data)
         if self.nul is None and "\x00" in text:
