@@ -221,13 +221,19 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+class Refused(click.ClickException):
+    """An output location that must not be written: one line, exit 2 (like a usage error)."""
+
+    exit_code = 2
+
+
 def _guarded(run: Callable[[], T]) -> T:
     """Run a command body, turning every expected failure into a one-line message."""
     try:
         with _signals_raise():
             return run()
     except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise Refused(str(exc)) from None
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     except DedupeError as exc:
