@@ -254,7 +254,10 @@ def _guarded(run: Callable[[], T]) -> T:
     help="The report written by the `dedupe clean` run that made CLEANED.",
 )  # fmt: skip
 @click.option("-o", "--output", metavar="RESTORED", required=True, help="Folder to rebuild into.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+@click.option(
+    "--text-field", default="text", show_default=True,
+    help="The clean run's text field (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite existing files in RESTORED.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 def restore(

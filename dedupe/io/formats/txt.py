@@ -21,7 +21,11 @@ def read(data: bytes, enc: str, rel: str, path: str) -> Article:
         if nul >= 0:
             line = data.count(b"\n", 0, nul) + 1
             raise InputError(f"binary file (NUL byte at offset {nul})", path, line)
-        text = decode(data, path)
+        try:
+            text = decode(data, path)
+        except InputError as exc:
+            hint = "; name its encoding with --encoding (or auto)"
+            raise InputError(exc.reason + hint, path, exc.line) from None
     else:
         text = encoding.check_bytes(data, enc, path)
         nul = text.find("\x00")
