@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,17 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dedupe.errors import InputError
 from dedupe.io.formats import parquet as parquet_format
+from dedupe.restore import restore_tree
 from dedupe.run import clean_paths
 
 from .data import BBC, need
 from .test_cli import article, clean, read_jsonl
-from .test_restore import run
+from .test_restore import run, tree
 
 CODECS = ["", ".gz", ".zst", ".bz2", ".xz"]
 FORMATS = ["txt", "jsonl", "csv", "tsv", "parquet"]
@@ -524,3 +529,45 @@ def test_undetectable_or_unrestorable_encodings_are_bad_input(tmp_path: Path) ->
 def test_unknown_encoding_is_a_usage_error(tmp_path: Path) -> None:
     result = clean(tmp_path, "-o", tmp_path / "out", "--encoding", "klingon")
     assert result.exit_code == 2 and "unknown encoding 'klingon'" in result.stderr
+
+
+# -- random bytes as CSV, TSV and compressed CSV ----------------------------------------
+
+_CSV_BITS = [b",", b"\t", b";", b'"', b'""', b"\n", b"\r\n", b"\r", b"id,text\n", b"\x00"]
+_CSV_BITS += [b"\xef\xbb\xbf", b"\xc3\xa9", b"\xff", b"word ", b"1,", b'"a\nb"', b"text"]
+
+
+@settings(
+    max_examples=int(os.environ.get("DEDUPE_FUZZ_EXAMPLES", "0")) or 120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    body=st.lists(st.one_of(st.sampled_from(_CSV_BITS), st.binary(max_size=6)), max_size=40),
+    name=st.sampled_from(["x.csv", "x.tsv", "x.csv.zst", "x.tsv.gz"]),
+    header=st.booleans(),
+)
+def test_csv_reader_on_random_bytes(
+    tmp_path_factory: pytest.TempPathFactory, body: list[bytes], name: str, header: bool
+) -> None:
+    """Never a crash: bad input fails naming the file (``fail``); ``keep`` then restore
+    gives the input back; ``skip`` still writes the good file."""
+    root = tmp_path_factory.mktemp("csvfz")
+    src = root / "in"
+    src.mkdir()
+    data = (b"id,text\n" if header else b"") + b"".join(body)
+    codec = "" if name.endswith(("csv", "tsv")) else "." + name.rsplit(".", 1)[1]
+    (src / name).write_bytes(compress(data, codec))
+    (src / "good.txt").write_bytes(b"A good title\n\nA good body.\n")
+    try:
+        clean_paths([str(src)], str(root / "fail"), on_error="fail")
+    except InputError as exc:
+        assert str(exc).startswith(str(src)), exc
+        assert "\n" not in str(exc)
+        assert not (root / "fail").exists()
+    out, report = root / "out", root / "report.jsonl"
+    clean_paths([str(src)], str(out), report=str(report), on_error="keep")
+    assert not restore_tree(str(out), str(report), str(root / "rest")).missing
+    assert tree(root / "rest") == tree(src)
+    clean_paths([str(src)], str(root / "skip"), on_error="skip")
+    assert (root / "skip" / "good.txt").exists()
