@@ -4,8 +4,10 @@ nothing crashed, nothing overwritten, no half-written file under a final name.""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -306,3 +308,80 @@ def test_interrupted_run_leaves_no_partial_file(
     assert "Traceback" not in message
     assert len(message.strip().splitlines()) == 1, message
     assert f"interrupted by {sig.name}" in message
+
+
+# -- only regular files are read (issue 10, item 4) ---------------------------------------
+
+
+def _special_files(src: Path) -> list[str]:
+    """A FIFO, a socket, links to devices, a link loop and a link to a folder, all with
+    names a reader would take; returns their names."""
+    names = ["fifo.jsonl", "zero.txt", "random.jsonl", "loop.txt", "dangling.csv", "dir.txt"]
+    os.mkfifo(src / "fifo.jsonl")
+    (src / "zero.txt").symlink_to("/dev/zero")
+    (src / "random.jsonl").symlink_to("/dev/urandom")
+    (src / "loop.txt").symlink_to(src / "loop.txt")
+    (src / "dangling.csv").symlink_to(src / "nowhere.csv")
+    (src / "dir.txt").symlink_to(src / "sub")
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(src / "s.jsonl"))
+        names.append("s.jsonl")
+    except OSError:  # a path too long for a socket: the other cases still run
+        pass
+    finally:
+        sock.close()
+    return names
+
+
+def test_special_files_in_folders_are_skipped_and_counted(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "good.txt").write_text(story(1), encoding="utf-8")
+    (src / "good.jsonl").write_text(json.dumps({"id": 1, "text": story(2)}) + "\n")
+    names = _special_files(src)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dedupe", "clean", str(src), "-o", str(out), "-j", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,  # a FIFO read or /dev/zero would hang or eat memory instead
+        check=False,
+    )
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"skipped {len(names)} files of other types" in err
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "good.jsonl",
+        "sub/good.txt",
+    ]
+
+
+@pytest.mark.parametrize("name", ["fifo.jsonl", "zero.txt", "random.jsonl", "loop.txt"])
+def test_special_files_named_directly_are_refused(tmp_path: Path, name: str) -> None:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    _special_files(src)
+    result = clean(src / name, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {src / name}: not a regular file or folder"
+    assert not (tmp_path / "out").exists()
+
+
+# -- smaller items (issue 10, item 7) -----------------------------------------------------
+
+
+def test_folders_are_walked_in_sorted_path_order(tmp_path: Path) -> None:
+    """A subfolder's files come at the subfolder's place, not after the folder's files:
+    of two identical articles the one first in that order is kept."""
+    src = tmp_path / "in"
+    (src / "b").mkdir(parents=True)
+    text = story(7)
+    (src / "a.txt").write_text(story(8), encoding="utf-8")
+    (src / "b" / "x.txt").write_text(text, encoding="utf-8")
+    (src / "c.txt").write_text(text, encoding="utf-8")
+    result = clean(src, "-o", "-", "-j", "1")
+    assert_ok(result)
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == ["a.txt", "b/x.txt"]  # c.txt repeats b/x.txt, which comes first

@@ -59,9 +59,10 @@ def discover(
 ) -> tuple[list[InputFile], list[str]]:
     """Input files in order, and the files skipped in folders.
 
-    Folders are walked recursively in sorted path order, skipping hidden
-    entries, files of unknown type and anything that is not a regular file
-    (FIFOs, sockets, devices, broken links). A file named directly must have a
+    Folders are walked recursively in sorted path order (by name at each
+    level, a subfolder's files at its place), skipping hidden entries, files of
+    unknown type and anything that is not a regular file (FIFOs, sockets,
+    devices, broken or looping links, links to folders). A file named directly must have a
     known suffix, or ``format`` names its format (as it does stdin's, JSONL by
     default). A folder that cannot be listed raises `InputError`, or is
     appended to ``unreadable`` if given.
@@ -110,25 +111,41 @@ def _walk(
     skipped: list[str],
     unreadable: list[tuple[InputFile, InputError]] | None,
 ) -> None:
-    def walk_error(exc: OSError) -> None:
-        where = str(exc.filename or root)
-        error = InputError(f"cannot read folder ({exc.strerror or exc})", where)
-        if unreadable is None:
-            raise error
-        rel = Path(where).relative_to(root).as_posix() if where != str(root) else "."
-        unreadable.append((InputFile(where, rel, "dir"), error))
+    """Files under ``root`` in sorted path order (a folder's entries sorted by name, a
+    subfolder's files at the subfolder's place), without following linked folders."""
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=walk_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath) / name
-            fmt, codec = of_name(name)
-            if fmt is None or not _regular(full):
-                skipped.append(str(full))
-                continue
-            files.append(InputFile(str(full), full.relative_to(root).as_posix(), fmt, codec))
+    def listing(folder: Path) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as it:
+                return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError as exc:
+            where = str(exc.filename or folder)
+            error = InputError(f"cannot read folder ({exc.strerror or exc})", where)
+            if unreadable is None:
+                raise error from None
+            rel = Path(where).relative_to(root).as_posix() if where != str(root) else "."
+            unreadable.append((InputFile(where, rel, "dir"), error))
+            return []
+
+    stack = [iter(listing(root))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        full = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            stack.append(iter(listing(full)))
+            continue
+        fmt, codec = of_name(entry.name)
+        if fmt is None or not _regular(full):
+            skipped.append(str(full))  # another type, or no regular file (FIFO, device…)
+            continue
+        files.append(InputFile(str(full), full.relative_to(root).as_posix(), fmt, codec))
 
 
 def _resolve(path: Path, what: str) -> Path:
