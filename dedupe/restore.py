@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import hashlib
 import json
 import shutil
 import tempfile
@@ -38,12 +39,19 @@ from typing import IO, Any
 
 from .errors import InputError, OutputError, RestoreError
 from .io import content, encoding
-from .io.atomic import AtomicFile, atomic_copy, atomic_write, no_interrupts, read_umask
+from .io.atomic import (
+    AtomicFile,
+    atomic_copy,
+    atomic_write,
+    no_interrupts,
+    read_umask,
+)
 from .io.compression import CHUNK, CompressionError
 from .io.formats import FORMATS, LINES, of_name
 from .io.formats import csv as csv_format
 from .io.formats import jsonl as jsonl_format
 from .io.formats import parquet as parquet_format
+from .io.lock import locked
 from .io.paths import Fields, InputFile, discover
 from .io.readers import pieces
 from .segment import unsplice
@@ -69,6 +77,7 @@ class _Plan:
     dropped_rows: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     errors: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     inputs: dict[str, Row] = field(default_factory=dict)  # ``file`` rows
+    run: Row | None = None  # the ``run`` row (reports of runs into a folder)
 
     def files(self) -> set[str]:
         """Files the report says something changed in (removals, drops, bad records)."""
@@ -102,19 +111,24 @@ def _read_report(report: str) -> _Plan:
             continue
         try:
             row = json.loads(raw)
-            file = row["file"]
             rule = row["rule"]
+            file = row["file"] if rule != "run" else None
         except (ValueError, KeyError, TypeError):
             raise RestoreError(
                 f"{report}:{number}: not a report row of this dedupe version "
                 "(each row needs 'file' and 'rule')"
             ) from None
+        if rule == "run":
+            plan.run = row
+            continue
         if not isinstance(file, str) or not file:
             raise RestoreError(f"{report}:{number}: row without a file")
         line, at_row = row.get("line"), row.get("row")
         try:
             if rule == "file":
                 plan.inputs[file] = row
+            elif rule == "run":
+                plan.run = row
             elif rule == "error":
                 plan.errors[file].append(row)
             elif rule == "document" and line is None and at_row is None:
@@ -164,20 +178,61 @@ def restore_tree(
     if o == s or o.is_relative_to(s) or s.is_relative_to(o):
         raise OutputError(f"RESTORED {output} and CLEANED {cleaned} must not contain each other")
     plan = _read_report(report)
-    found, _ = discover([cleaned])
-    present = {f.rel: Path(f.path) for f in found}
-    for rel in plan.inputs:  # named by the report though their names say no format
-        if rel not in present and (src / rel).is_file():
-            present[rel] = src / rel
-    outcome = RestoreOutcome()
     touched = plan.files()
+    if plan.run is not None:  # the report lists the files it describes, with digests
+        listed = {rel for rel, row in plan.inputs.items() if "sha256" in row}
+        present = {rel: src / rel for rel in listed}
+        _check_digests(src, report, plan)
+    else:  # a report of an earlier version: the files found in CLEANED
+        found, _ = discover([cleaned])
+        present = {f.rel: Path(f.path) for f in found}
+        for rel in plan.inputs:  # named by the report though their names say no format
+            if rel not in present and (src / rel).is_file():
+                present[rel] = src / rel
     rels = sorted(set(present) | touched | set(plan.inputs))
     targets = {rel: _safe_target(out, rel) for rel in rels}
-    if not force:
-        for target in targets.values():
-            if target.exists():
-                raise OutputError(f"{target} already exists (use --force to overwrite)")
-    fields = Fields(text=text_field)
+    with locked(out, "RESTORED"):
+        if not force:
+            for target in targets.values():
+                if target.exists():
+                    raise OutputError(f"{target} already exists (use --force to overwrite)")
+        return _restore_all(rels, present, targets, plan, Fields(text=text_field))
+
+
+def _check_digests(src: Path, report: str, plan: _Plan) -> None:
+    """Refuse CLEANED files that are not the ones the report describes."""
+    for rel, row in sorted(plan.inputs.items()):
+        if "sha256" not in row:
+            continue
+        path = _safe_target(src, rel)
+        try:
+            sha = hashlib.sha256()
+            with open(path, "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    sha.update(chunk)
+            digest = sha.hexdigest()
+        except FileNotFoundError:
+            raise RestoreError(
+                f"{path} is missing: CLEANED is not the output the report {report} describes"
+            ) from None
+        except OSError as exc:
+            raise RestoreError(f"{path}: {exc.strerror or exc}") from None
+        if digest != row["sha256"]:
+            raise RestoreError(
+                f"{path} is not the file the report {report} describes (another run wrote "
+                "it, or it changed since); restore needs the report of the run that made it"
+            )
+
+
+def _restore_all(
+    rels: list[str],
+    present: dict[str, Path],
+    targets: dict[str, Path],
+    plan: _Plan,
+    fields: Fields,
+) -> RestoreOutcome:
+    outcome = RestoreOutcome()
+    touched = plan.files()
     for rel in rels:
         cleaned_path = present.get(rel)
         whole = [r for r in plan.errors.get(rel, []) if r.get("line") is None and not r.get("row")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .cleaner import Cleaner
 from .config import CleanerConfig
@@ -14,6 +15,7 @@ from .io.atomic import read_umask
 from .io.compression import sniff
 from .io.content import Spool
 from .io.formats import Format
+from .io.lock import locked
 from .io.paths import STDIN, check_report_path
 from .io.readers import OnError, Problem
 from .report import Summary
@@ -87,14 +89,23 @@ def clean_paths(
             format=format,
             stdin_codec=stdin_codec,
         )
-        if output is not None and output != STDIN:
+        folder = output is not None and output != STDIN
+        if folder:
+            assert output is not None
             plan_outputs(files, inputs, output, force)
         if report is not None:
             check_report_path(report, files, output, force, inputs)
-        summary = _run(
+        args = (
             files, output, config, report, fields or Fields(), on_error, on_problem,
             bad if bad is not None else BadInput(), jobs, encoding, spool, unreadable, transcoded,
         )  # fmt: skip
+        if folder:
+            assert output is not None
+            with locked(Path(output)):
+                plan_outputs(files, inputs, output, force)  # again, now that no run can write
+                summary = _run(*args)
+        else:
+            summary = _run(*args)
     finally:
         if spool is not None:
             spool.close()
@@ -141,7 +152,8 @@ def _run(
             writer.close()
         if report_writer is not None:
             report_writer.problems(bad.problems, on_error)
-            report_writer.inputs(files, corpus)
+            to_folder = writer is not None and output != STDIN
+            report_writer.inputs(files, corpus, writer.written if to_folder and writer else None)
     except BaseException:
         if writer is not None:
             writer.abort()

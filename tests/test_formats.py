@@ -8,6 +8,7 @@ import bz2
 import csv
 import datetime
 import gzip
+import hashlib
 import io
 import json
 import lzma
@@ -29,7 +30,7 @@ from dedupe.restore import restore_tree
 from dedupe.run import clean_paths
 
 from .data import BBC, need
-from .test_cli import article, clean, read_jsonl
+from .test_cli import article, clean, read_jsonl, removal_rows
 from .test_restore import run, tree
 
 CODECS = ["", ".gz", ".zst", ".bz2", ".xz"]
@@ -175,7 +176,11 @@ def test_every_format_and_compression_cleans_and_restores(
         (data,) = written.values()
         assert decode(fmt, decompress(data, codec)) == expected
     rows = read_jsonl(report.read_bytes())
-    assert {r["rule"] for r in rows} == {"headline", "document"}
+    assert {r["rule"] for r in rows} == {"headline", "document", "file", "run"}
+    files = {r["file"]: r for r in rows if r["rule"] == "file"}
+    assert set(files) == set(written)  # each written file, with its digest
+    for name, data in written.items():
+        assert files[name]["sha256"] == hashlib.sha256(data).hexdigest()
 
     result = run("restore", out, "--report", report, "-o", back)
     assert result.exit_code == 0, result.stderr
@@ -251,7 +256,8 @@ def test_format_option_reads_a_file_by_another_name_and_restore_follows(tmp_path
     assert_ok(clean(path, "-o", out, "--report", report, "--format", "csv", "-j", "1"))
     assert (out / "export.dat").read_bytes().startswith(b"id,url,text,score\r\n")
     rows = read_jsonl(report.read_bytes())
-    assert {"rule": "file", "file": "export.dat", "format": "csv", "encoding": "utf-8"} in rows
+    (row,) = [r for r in rows if r["rule"] == "file"]
+    assert (row["file"], row["format"], row["encoding"]) == ("export.dat", "csv", "utf-8")
     assert run("restore", out, "--report", report, "-o", back).exit_code == 0
     assert (back / "export.dat").read_bytes() == data
 
@@ -308,7 +314,7 @@ def test_csv_keeps_dialect_and_untouched_rows_byte_for_byte(tmp_path: Path) -> N
     assert_ok(clean(src, "-o", out, "--report", report, "-j", "1"))
     got = (out / "semi.csv").read_bytes().decode()
     assert got == lines[0] + '1;"' + cleaned_text + '";"a;b"\r\n' + "".join(lines[2:])
-    (row,) = read_jsonl(report.read_bytes())
+    (row,) = removal_rows(report.read_bytes())
     assert (row["rule"], row["file"], row["line"], row["row"], row["text_csv"]) == (
         "headline",
         "semi.csv",
@@ -468,7 +474,8 @@ def test_latin1_bbc_article_fails_by_default_and_is_detected_with_auto(tmp_path:
     assert (out / "199.txt").read_bytes() == original.decode("cp1252").encode("utf-8")
     assert "£15.8m" in (out / "199.txt").read_text(encoding="utf-8")
     rows = read_jsonl(report.read_bytes())
-    assert {"rule": "file", "file": "199.txt", "format": "txt", "encoding": "cp1252"} in rows
+    (row,) = [r for r in rows if r["rule"] == "file" and r["file"] == "199.txt"]
+    assert (row["format"], row["encoding"]) == ("txt", "cp1252")
     assert run("restore", out, "--report", report, "-o", back).exit_code == 0
     assert (back / "199.txt").read_bytes() == original  # byte for byte
     assert (back / "other.txt").read_bytes() == (src / "other.txt").read_bytes()

@@ -19,7 +19,7 @@ from click.testing import Result
 
 from dedupe.io import atomic
 
-from .test_cli import clean, run_module
+from .test_cli import clean, removal_rows, run_module
 from .test_restore import run
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "shi", "po", "ve", "da", "gu", "fe", "zo", "bi"]
@@ -208,7 +208,7 @@ def test_jsonl_field_names_can_be_renamed(tmp_path: Path) -> None:
     # The headline repeated at the top of the body is removed; all else is kept as it was.
     assert got[0] == {**records[0], "body": f"{paragraph(50)}\n\n{paragraph(51)}\n"}
     assert got[1] == records[1]
-    rows = read_jsonl(report.read_bytes())
+    rows = removal_rows(report.read_bytes())
     assert [(r["doc"], r["rule"], r["text"]) for r in rows] == [("11", "headline", headline)]
 
 

@@ -17,8 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dedupe.cli import cli
+from dedupe.io.lock import FolderLock
 from dedupe.restore import restore_tree
 
+from .test_cli import read_jsonl as _read_jsonl
+from .test_cli import removal_rows
 from .test_restore import tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,7 +211,7 @@ def test_5000_identical_segments(tmp_path: Path) -> None:
     src.write_text(text, encoding="utf-8")
     _timed(20, src, "-o", out, "--report", report)
     assert (out / "same.txt").read_text(encoding="utf-8") == f"A title for the page\n\n{para}\n"
-    assert len(report.read_bytes().splitlines()) == 4999
+    assert len(removal_rows(report.read_bytes())) == 4999
     rest = tmp_path / "rest"
     restore_tree(str(out), str(report), str(rest))
     assert (rest / "same.txt").read_text(encoding="utf-8") == text
@@ -222,7 +225,7 @@ def test_empty_folder_is_a_warning_and_an_empty_output(tmp_path: Path) -> None:
     assert "warning: no articles found in the inputs" in result.stderr
     assert "documents: 0 read" in result.stderr
     assert out.is_dir() and list(out.iterdir()) == []
-    assert (tmp_path / "r.jsonl").read_bytes() == b""
+    assert removal_rows((tmp_path / "r.jsonl").read_bytes()) == []
 
 
 def test_whitespace_only_file_is_copied_unchanged(tmp_path: Path) -> None:
@@ -385,3 +388,98 @@ def test_folders_are_walked_in_sorted_path_order(tmp_path: Path) -> None:
     assert_ok(result)
     ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
     assert ids == ["a.txt", "b/x.txt"]  # c.txt repeats b/x.txt, which comes first
+
+
+# -- one run per OUTPUT; reports that belong to their output (issue 10, item 1) ------------
+
+
+def test_a_second_run_into_a_locked_output_fails_naming_the_holder(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "a.txt").write_text(story(1), encoding="utf-8")
+    lock = FolderLock(out)
+    lock.acquire()  # a real flock, as another run holds it
+    try:
+        result = clean(src, "-o", out, "--report", tmp_path / "r.jsonl")
+    finally:
+        lock.release()
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: OUTPUT {out} is being written by another dedupe run (pid ")
+    assert f"pid {os.getpid()}, started " in line and line.endswith("wait for it to finish")
+    assert not (tmp_path / "r.jsonl").exists()
+    assert list(out.iterdir()) == []  # released: the lock file is gone
+    assert_ok(clean(src, "-o", out))  # and the next run goes ahead
+
+
+def test_two_concurrent_runs_cannot_mix_their_files(tmp_path: Path) -> None:
+    """The audit's case: two runs into one OUTPUT with different options."""
+    src = tmp_path / "in"
+    _big_corpus(src)
+    out = tmp_path / "out"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dedupe",
+                "clean",
+                str(src),
+                "-o",
+                str(out),
+                "-j",
+                "1",
+                "--report",
+                str(tmp_path / f"{name}.jsonl"),
+                *options,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for name, options in (("A", ["--min-docs", "2"]), ("B", ["--no-documents"]))
+    ]
+    codes = []
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        codes.append((proc.returncode, err.decode()))
+    assert sorted(c for c, _ in codes) == [0, 2], codes  # one ran, the other was refused
+    refused = next(err for c, err in codes if c == 2)
+    assert "is being written by another dedupe run" in refused or "already exists" in refused
+    winner = "A" if codes[0][0] == 0 else "B"
+    rest = tmp_path / "rest"
+    assert not restore_tree(str(out), str(tmp_path / f"{winner}.jsonl"), str(rest)).missing
+    assert tree(rest) == tree(src)
+
+
+def test_restore_refuses_a_report_of_another_run(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    title = story(3).split("\n", 1)[0]
+    (src / "a.txt").write_text(f"{title}\n\n{story(3)}", encoding="utf-8")
+    (src / "b.txt").write_text(story(4), encoding="utf-8")
+    assert_ok(clean(src, "-o", out, "--report", tmp_path / "A.jsonl", "-j", "1"))
+    assert_ok(clean(src, "-o", out, "--report", tmp_path / "B.jsonl", "--no-headlines", "--force"))
+    runs = [r for r in _read_jsonl((tmp_path / "A.jsonl").read_bytes()) if r["rule"] == "run"]
+    assert len(runs) == 1 and runs[0]["files"] == 2 and len(runs[0]["run"]) == 16
+    result = _runner().invoke(
+        cli, ["restore", str(out), "--report", str(tmp_path / "A.jsonl"), "-o", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"Error: {out / 'a.txt'} is not the file the report {tmp_path / 'A.jsonl'} describes "
+        "(another run wrote it, or it changed since); restore needs the report of the run "
+        "that made it"
+    )
+    assert not (tmp_path / "r").exists()
+    assert not restore_tree(str(out), str(tmp_path / "B.jsonl"), str(tmp_path / "r2")).missing
+    assert tree(tmp_path / "r2") == tree(src)
+
+
+def test_a_stale_lock_file_of_a_killed_run_does_not_block(tmp_path: Path) -> None:
+    src, out = tmp_path / "a.txt", tmp_path / "out"
+    src.write_text(story(5), encoding="utf-8")
+    out.mkdir()
+    (out / ".dedupe.lock").write_text("pid 1, started long ago\n")  # no process holds it
+    assert_ok(clean(src, "-o", out))
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt"]

@@ -11,14 +11,16 @@ file is created, renamed or removed (`no_interrupts`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from ..errors import Interrupted
 from . import compression
@@ -106,9 +108,51 @@ def temp_prefix(name: str) -> str:
     return "." + os.fsdecode(encoded) + "."
 
 
+@dataclass(frozen=True)
+class Written:
+    """A committed file: its path, and the SHA-256 and size of its bytes."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+class _Hashing(io.RawIOBase):
+    """A writable file that hashes and counts what goes through it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._raw.write(data)
+        self.sha.update(data)
+        n = len(memoryview(data).cast("B"))
+        self.size += n
+        return n
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            super().close()  # flushes
+        finally:
+            self._raw.close()
+
+
 class AtomicFile:
     """A binary file written under a temporary name (compressed with ``codec`` if given)
-    and renamed into place on `commit`."""
+    and renamed into place on `commit`, which returns its digest."""
 
     def __init__(self, path: Path, codec: Codec | None = None) -> None:
         self.path = path
@@ -125,19 +169,26 @@ class AtomicFile:
             os.close(fd)
             os.unlink(tmp)
             raise
-        self._raw: IO[bytes] = raw
-        self.fh: IO[bytes] = compression.writer(raw, codec) if codec else raw
+        self._raw = _Hashing(raw)
+        hashing: IO[bytes] = self._raw  # type: ignore[assignment]
+        self.fh: IO[bytes] = compression.writer(hashing, codec) if codec else hashing
 
     def write(self, data: bytes) -> None:
-        self.fh.write(data)
+        try:
+            self.fh.write(data)
+        except OSError as exc:  # no space left, file too large…: name the file
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
 
-    def commit(self) -> None:
-        self.fh.close()
-        if self._raw is not self.fh:
+    def commit(self) -> Written:
+        try:
+            self.fh.close()
             self._raw.close()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
         assert self.tmp is not None
         os.replace(self.tmp, self.path)
         self.tmp = None
+        return Written(self.path, self._raw.sha.hexdigest(), self._raw.size)
 
     def abort(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -150,26 +201,27 @@ class AtomicFile:
             self.tmp = None
 
 
-def atomic_write(path: Path, data: bytes, codec: Codec | None = None) -> None:
+def atomic_write(path: Path, data: bytes, codec: Codec | None = None) -> Written:
     """Write ``data`` to ``path`` (compressed with ``codec``) under a temporary name,
     then rename it into place. Signals are held meanwhile."""
     with no_interrupts():
         f = AtomicFile(path, codec)
         try:
             f.write(data)
-            f.commit()
+            return f.commit()
         except BaseException:
             f.abort()
             raise
 
 
-def atomic_copy(path: Path, source: IO[bytes]) -> None:
+def atomic_copy(path: Path, source: IO[bytes]) -> Written:
     """Copy the stream ``source`` to ``path`` atomically (signals held meanwhile)."""
     with no_interrupts():
         f = AtomicFile(path)
         try:
-            shutil.copyfileobj(source, f.fh, CHUNK)
-            f.commit()
+            while chunk := source.read(CHUNK):
+                f.write(chunk)
+            return f.commit()
         except BaseException:
             f.abort()
             raise

@@ -19,6 +19,7 @@ out. The writer gets each file's content from the pass that made the results
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +29,7 @@ from ..records import Result
 from . import encoding
 from .atomic import (
     AtomicFile,
+    Written,
     atomic_copy,
     atomic_write,
     interrupt_handler,
@@ -92,9 +94,10 @@ class _TextOut(_Out):
             self.changed = True
         self.text = result.text
 
-    def write(self) -> None:
-        if self.text is not None:
-            atomic_write(self.target, txt_format.encode(self.text), self.f.codec)
+    def write(self) -> Written | None:
+        if self.text is None:
+            return None
+        return atomic_write(self.target, txt_format.encode(self.text), self.f.codec)
 
 
 class _LinesOut(_Out):
@@ -241,6 +244,7 @@ class OutputWriter:
         self._atomic: AtomicFile | None = None
         self._out: _Out | None = None
         self._stdout: IO[bytes] | None = None
+        self.written: dict[str, Written] = {}  # rel -> the committed file's digest
         if output == STDIN:
             self._stdout = getattr(sys.stdout, "buffer", None)
             if self._stdout is None:  # pragma: no cover - a text-only stdout
@@ -323,8 +327,8 @@ class OutputWriter:
         if isinstance(out, _TextOut):
             if unchanged and f.codec is not None and out.text is not None:
                 self._copy(f)  # compressed as it was: byte for byte
-            else:
-                out.write()
+            elif (written := out.write()) is not None:
+                self.written[f.rel] = written
             return
         if self._atomic is None:
             return
@@ -336,15 +340,16 @@ class OutputWriter:
             self._copy(f)
             return
         with no_interrupts():
-            self._atomic.commit()
+            self.written[f.rel] = self._atomic.commit()
             self._atomic = None
 
     def _copy(self, f: InputFile) -> None:
         try:
-            with self.corpus.open_raw(f) as source:
-                atomic_copy(self._target(f), source)
+            source = self.corpus.open_raw(f)
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), f.path) from None
+        with source:
+            self.written[f.rel] = atomic_copy(self._target(f), source)
 
     def _keep_file(self, f: InputFile, problem: Problem) -> None:
         if self._stdout is None:
@@ -452,17 +457,32 @@ class ReportWriter:
                 row["lines"] = p.lines
             self._write((dumps(row) + "\n").encode("utf-8"))
 
-    def inputs(self, files: list[InputFile], corpus: Corpus) -> None:
-        """A ``file`` row for each input read in another encoding than UTF-8 (restore
-        encodes it back) or in a format its name does not say (``--format``)."""
+    def inputs(
+        self, files: list[InputFile], corpus: Corpus, written: dict[str, Written] | None
+    ) -> None:
+        """A ``file`` row for each file written into OUTPUT (``written``: its SHA-256 and
+        size), and for each input read in another encoding than UTF-8 (restore encodes it
+        back), in a format its name does not say (``--format``), or under a hidden
+        name; then, when OUTPUT is a folder, a ``run`` row: the run's id (a digest of
+        the file rows) and the number of files, so that restore can check it is given
+        the cleaned files this report describes."""
+        run = hashlib.sha256()
         for f in files:
+            done = written.get(f.rel) if written is not None else None
             enc = corpus.encoding_of(f)
             named, _ = of_name(f.rel)
-            if encoding.is_utf8(enc) and named == f.format:
+            needed = not encoding.is_utf8(enc) or named != f.format or f.rel.startswith(".")
+            if done is None and (not needed or corpus.bad(f) is not None):
                 continue
-            if corpus.bad(f) is not None:
-                continue
-            row = {"rule": "file", "file": f.rel, "format": f.format, "encoding": enc}
+            row: dict[str, Any] = {
+                "rule": "file", "file": f.rel, "format": f.format, "encoding": enc,
+            }  # fmt: skip
+            if done is not None:
+                row["sha256"], row["size"] = done.sha256, done.size
+                run.update(f"{f.rel}\t{done.sha256}\n".encode("utf-8", "surrogateescape"))
+            self._write((dumps(row) + "\n").encode("utf-8"))
+        if written is not None:
+            row = {"rule": "run", "run": run.hexdigest()[:16], "files": len(written)}
             self._write((dumps(row) + "\n").encode("utf-8"))
 
     def close(self) -> None:
