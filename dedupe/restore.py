@@ -45,6 +45,7 @@ from .io.atomic import (
     atomic_write,
     no_interrupts,
     read_umask,
+    remove_stale_temps,
 )
 from .io.compression import CHUNK, CompressionError
 from .io.formats import FORMATS, LINES, of_name
@@ -192,6 +193,7 @@ def restore_tree(
     rels = sorted(set(present) | touched | set(plan.inputs))
     targets = {rel: _safe_target(out, rel) for rel in rels}
     with locked(out, "RESTORED"):
+        remove_stale_temps(list(targets.values()))
         if not force:
             for target in targets.values():
                 if target.exists():

@@ -11,7 +11,7 @@ from .cleaner import Cleaner
 from .config import CleanerConfig
 from .errors import InputError
 from .io import Corpus, Fields, InputFile, OutputWriter, ReportWriter, discover, plan_outputs
-from .io.atomic import read_umask
+from .io.atomic import read_umask, remove_stale_temps
 from .io.compression import sniff
 from .io.content import Spool
 from .io.formats import Format
@@ -103,6 +103,7 @@ def clean_paths(
             assert output is not None
             with locked(Path(output)):
                 plan_outputs(files, inputs, output, force)  # again, now that no run can write
+                remove_stale_temps([Path(output) / f.rel for f in files])
                 summary = _run(*args)
         else:
             summary = _run(*args)

@@ -483,3 +483,27 @@ def test_a_stale_lock_file_of_a_killed_run_does_not_block(tmp_path: Path) -> Non
     (out / ".dedupe.lock").write_text("pid 1, started long ago\n")  # no process holds it
     assert_ok(clean(src, "-o", out))
     assert sorted(p.name for p in out.iterdir()) == ["a.txt"]
+
+
+# -- leftovers of killed runs (issue 10, item 7) --------------------------------------------
+
+
+def test_stale_temporary_files_of_this_runs_outputs_are_removed(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text(story(1), encoding="utf-8")
+    (src / "sub" / "b.jsonl").write_text(json.dumps({"id": 1, "text": story(2)}) + "\n")
+    (out / "sub").mkdir(parents=True)
+    stale = [out / ".a.txt.k3x_9qzp.tmp", out / "sub" / ".b.jsonl.0000aaaa.tmp"]
+    kept = [
+        out / ".other.txt.k3x_9qzp.tmp",  # not an output of this run
+        out / ".a.txt.tmp",  # not the temporary pattern
+        out / ".a.txt.K3X-9QZP.tmp",  # not characters mkstemp uses
+        out / "notes.md",
+    ]
+    for path in stale + kept:
+        path.write_text("left by a killed run\n")
+    assert_ok(clean(src, "-o", out, "-j", "1"))
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in kept)
+    assert (out / "a.txt").read_text(encoding="utf-8") == story(1)

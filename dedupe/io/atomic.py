@@ -150,6 +150,36 @@ class _Hashing(io.RawIOBase):
             self._raw.close()
 
 
+_TEMP_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # what mkstemp draws from
+
+
+def remove_stale_temps(targets: list[Path]) -> list[Path]:
+    """Remove the temporary files an earlier, killed run left for any of ``targets``
+    (``.NAME.XXXXXXXX.tmp`` beside ``NAME``, nothing else); call only while holding the
+    folder's lock, so that no running writer's file is taken. Returns what was removed."""
+    by_folder: dict[Path, set[str]] = {}
+    for target in targets:
+        by_folder.setdefault(target.parent, set()).add(temp_prefix(target.name))
+    removed = []
+    for folder, prefixes in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if not name.endswith(TMP_SUFFIX) or len(name) < _RANDOM + len(TMP_SUFFIX) + 2:
+                continue
+            stem = name[: -len(TMP_SUFFIX)]
+            random, prefix = stem[-_RANDOM:], stem[:-_RANDOM]
+            if prefix in prefixes and set(random) <= _TEMP_CHARS:
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
+
+
 class AtomicFile:
     """A binary file written under a temporary name (compressed with ``codec`` if given)
     and renamed into place on `commit`, which returns its digest."""
