@@ -304,7 +304,9 @@ def test_interrupted_run_leaves_no_partial_file(
     assert not report.exists()
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
-        assert all(t.endswith(".tmp") for t in temps)
+        # Temporary files (removed by the next run) and the lock file (which no longer
+        # locks anything once its process is gone) may remain.
+        assert all(t.endswith(".tmp") or t == ".dedupe.lock" for t in temps), temps
         return
     assert proc.returncode == 128 + sig, message
     assert temps == []  # temporary files removed
@@ -507,3 +509,41 @@ def test_stale_temporary_files_of_this_runs_outputs_are_removed(tmp_path: Path) 
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in kept)
     assert (out / "a.txt").read_text(encoding="utf-8") == story(1)
+
+
+# -- restore covers what clean accepts (issue 10, item 5) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [(".hidden.txt", []), ("notes.md", ["--format", "txt"]), ("README", ["--format", "txt"])],
+)
+def test_files_named_directly_are_restored_whatever_their_name(
+    tmp_path: Path, name: str, options: list[str]
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    title = story(6).split("\n", 1)[0]
+    (src / name).write_text(f"{title}\n\n{story(6)}", encoding="utf-8")
+    (src / "plain.txt").write_text(story(7), encoding="utf-8")
+    out, report, rest = tmp_path / "out", tmp_path / "r.jsonl", tmp_path / "rest"
+    assert_ok(
+        clean(src / name, src / "plain.txt", "-o", out, "--report", report, "-j", "1", *options)
+    )
+    assert (out / name).read_text(encoding="utf-8") == story(6)
+    outcome = restore_tree(str(out), str(report), str(rest))
+    assert (outcome.files, outcome.changed, outcome.missing) == (2, 1, [])
+    assert tree(rest) == tree(src)
+
+
+def test_a_run_with_no_removals_restores_every_file(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text(story(1), encoding="utf-8")
+    (src / "sub" / "b.jsonl").write_text(json.dumps({"id": 1, "text": story(2)}) + "\n")
+    out, report, rest = tmp_path / "out", tmp_path / "r.jsonl", tmp_path / "rest"
+    assert_ok(clean(src, "-o", out, "--report", report, "-j", "1"))
+    assert removal_rows(report.read_bytes()) == []
+    outcome = restore_tree(str(out), str(report), str(rest))
+    assert (outcome.files, outcome.changed) == (2, 0)
+    assert tree(rest) == tree(src)
