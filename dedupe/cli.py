@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -221,6 +223,14 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again."""
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 class Refused(click.ClickException):
     """An output location that must not be written: one line, exit 2 (like a usage error)."""
 
@@ -239,7 +249,10 @@ def _guarded(run: Callable[[], T]) -> T:
     except DedupeError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        if exc.filename == "stdout" and exc.errno == errno.EPIPE:
+            _quiet_stdout()  # the reader is gone: nothing more can reach it
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}") from None
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         name = signal.Signals(signum).name
@@ -290,5 +303,31 @@ def restore(
         sys.exit(1)
 
 
+_late: list[int] = []  # signals that arrived outside a command's work
+
+
+def _record(signum: int, frame: Any) -> None:
+    _late.append(signum)
+
+
 def main() -> None:
-    cli()
+    """The console entry point. Outside the commands' work (which `_guarded` makes
+    interruptible), SIGINT/SIGTERM are noted and answered at the end, so a signal that
+    arrives after everything is committed still ends the run with a line and 128+N."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _record)
+    try:
+        cli()
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click always exits
+        code = 0
+    if _late and code in (0, None):
+        name = signal.Signals(_late[0]).name
+        click.echo(f"Error: interrupted by {name} after all output was written", err=True)
+        code = 128 + _late[0]
+    # Python gives back the default handlers while it shuts down, which would let a
+    # signal kill a run that is done; from here on there is nothing left to interrupt.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    sys.exit(code)

@@ -547,3 +547,85 @@ def test_a_run_with_no_removals_restores_every_file(tmp_path: Path) -> None:
     outcome = restore_tree(str(out), str(report), str(rest))
     assert (outcome.files, outcome.changed) == (2, 0)
     assert tree(rest) == tree(src)
+
+
+# -- write errors name the file; a late SIGTERM is answered (issue 10, item 7) --------------
+
+
+def _records_jsonl(n: int) -> bytes:
+    return b"".join(json.dumps({"id": k, "text": story(k)}).encode() + b"\n" for k in range(n))
+
+
+def _dedupe(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dedupe", *args],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_no_space_left_on_stdout_names_it(tmp_path: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = _dedupe("clean", "-", "-o", "-", "-j", "1", stdout=full)
+        _, err = proc.communicate(_records_jsonl(50), timeout=120)
+    message = err.decode()
+    assert proc.returncode == 1, message
+    assert message.strip() == "Error: stdout: No space left on device"
+
+
+def test_a_full_disk_names_the_output_file(tmp_path: Path) -> None:
+    """A file-size limit makes the kernel refuse writes, as a full disk would."""
+    import resource
+
+    src, out = tmp_path / "big.txt", tmp_path / "out"
+    src.write_text("".join(story(k) for k in range(200)), encoding="utf-8")  # 200 kB
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "dedupe", "clean", str(src), "-o", str(out), "-j", "1"],
+        cwd=ROOT, capture_output=True, timeout=120, preexec_fn=limit, check=False,
+    )  # fmt: skip
+    message = proc.stderr.decode()
+    assert proc.returncode == 1, message
+    assert message.strip() == f"Error: {out / 'big.txt'}: File too large"
+    assert not out.exists()  # no partial file, no temporary file: the folder is gone too
+
+
+def test_a_closed_pipe_on_stdout_is_one_line(tmp_path: Path) -> None:
+    proc = _dedupe("clean", "-", "-o", "-", "-j", "1", stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader (`| head`) is gone
+    _, err = proc.communicate(_records_jsonl(300), timeout=120)
+    message = err.decode()
+    assert proc.returncode == 1, message
+    assert message.strip() == "Error: stdout: Broken pipe"
+
+
+def test_sigterm_after_everything_is_written_is_answered(tmp_path: Path) -> None:
+    """Signal the run as soon as its report (written last) is in place: the run still
+    ends with one line and 128+15, never killed silently (-15)."""
+    src = tmp_path / "a.txt"
+    src.write_text(story(3), encoding="utf-8")
+    for trial in range(8):
+        out, report = tmp_path / f"out{trial}", tmp_path / f"r{trial}.jsonl"
+        proc = _dedupe(
+            "clean", str(src), "-o", str(out), "--report", str(report), "-j", "1",
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not report.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        message = err.decode()
+        assert "Traceback" not in message
+        assert proc.returncode in (0, 143), (proc.returncode, message)
+        if proc.returncode == 143:
+            assert message.strip().splitlines()[-1].startswith("Error: interrupted by SIGTERM")
+        assert (out / "a.txt").read_text(encoding="utf-8") == story(3)

@@ -117,19 +117,28 @@ class Written:
     size: int
 
 
-class _Hashing(io.RawIOBase):
-    """A writable file that hashes and counts what goes through it."""
+class Named(io.RawIOBase):
+    """A writable file whose write errors (no space left, file too large, broken pipe)
+    name it: ``OSError.filename`` is ``name``. It also hashes and counts what it writes."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], name: str, closes: bool = True) -> None:
         self._raw = raw
+        self.name = name
+        self._closes = closes
         self.sha = hashlib.sha256()
         self.size = 0
 
     def writable(self) -> bool:
         return True
 
+    def _named(self, exc: OSError) -> OSError:
+        return OSError(exc.errno, exc.strerror or str(exc), self.name)
+
     def write(self, data: Any) -> int:
-        self._raw.write(data)
+        try:
+            self._raw.write(data)
+        except OSError as exc:
+            raise self._named(exc) from None
         self.sha.update(data)
         n = len(memoryview(data).cast("B"))
         self.size += n
@@ -139,7 +148,10 @@ class _Hashing(io.RawIOBase):
         return self.size
 
     def flush(self) -> None:
-        self._raw.flush()
+        try:
+            self._raw.flush()
+        except OSError as exc:
+            raise self._named(exc) from None
 
     def close(self) -> None:
         if self.closed:
@@ -147,7 +159,8 @@ class _Hashing(io.RawIOBase):
         try:
             super().close()  # flushes
         finally:
-            self._raw.close()
+            if self._closes:
+                self._raw.close()
 
 
 _TEMP_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # what mkstemp draws from
@@ -199,22 +212,16 @@ class AtomicFile:
             os.close(fd)
             os.unlink(tmp)
             raise
-        self._raw = _Hashing(raw)
+        self._raw = Named(raw, str(path))
         hashing: IO[bytes] = self._raw  # type: ignore[assignment]
         self.fh: IO[bytes] = compression.writer(hashing, codec) if codec else hashing
 
     def write(self, data: bytes) -> None:
-        try:
-            self.fh.write(data)
-        except OSError as exc:  # no space left, file too large…: name the file
-            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
+        self.fh.write(data)
 
     def commit(self) -> Written:
-        try:
-            self.fh.close()
-            self._raw.close()
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
+        self.fh.close()
+        self._raw.close()
         assert self.tmp is not None
         os.replace(self.tmp, self.path)
         self.tmp = None

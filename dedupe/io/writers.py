@@ -29,6 +29,7 @@ from ..records import Result
 from . import encoding
 from .atomic import (
     AtomicFile,
+    Named,
     Written,
     atomic_copy,
     atomic_write,
@@ -246,9 +247,11 @@ class OutputWriter:
         self._stdout: IO[bytes] | None = None
         self.written: dict[str, Written] = {}  # rel -> the committed file's digest
         if output == STDIN:
-            self._stdout = getattr(sys.stdout, "buffer", None)
-            if self._stdout is None:  # pragma: no cover - a text-only stdout
+            stdout = getattr(sys.stdout, "buffer", None)
+            if stdout is None:  # pragma: no cover - a text-only stdout
                 raise OutputError("stdout cannot take bytes")
+            named: IO[bytes] = Named(stdout, "stdout", closes=False)  # type: ignore[assignment]
+            self._stdout = named
 
     # -- public -----------------------------------------------------------
 
