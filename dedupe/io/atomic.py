@@ -200,6 +200,7 @@ class AtomicFile:
     def __init__(self, path: Path, codec: Codec | None = None) -> None:
         self.path = path
         self.tmp: Path | None = None
+        self.written: Written | None = None  # once finished
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=temp_prefix(path.name), suffix=TMP_SUFFIX, dir=path.parent
@@ -219,13 +220,24 @@ class AtomicFile:
     def write(self, data: bytes) -> None:
         self.fh.write(data)
 
-    def commit(self) -> Written:
-        self.fh.close()
-        self._raw.close()
+    def finish(self) -> Written:
+        """Complete the temporary file (not yet under its final name)."""
+        if self.written is None:
+            self.fh.close()
+            self._raw.close()
+            self.written = Written(self.path, self._raw.sha.hexdigest(), self._raw.size)
+        return self.written
+
+    def publish(self) -> None:
+        """Rename the finished temporary file into place."""
         assert self.tmp is not None
         os.replace(self.tmp, self.path)
         self.tmp = None
-        return Written(self.path, self._raw.sha.hexdigest(), self._raw.size)
+
+    def commit(self) -> Written:
+        written = self.finish()
+        self.publish()
+        return written
 
     def abort(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -251,14 +263,18 @@ def atomic_write(path: Path, data: bytes, codec: Codec | None = None) -> Written
             raise
 
 
-def atomic_copy(path: Path, source: IO[bytes]) -> Written:
-    """Copy the stream ``source`` to ``path`` atomically (signals held meanwhile)."""
+def atomic_copy(path: Path, source: IO[bytes], publish: bool = True) -> AtomicFile:
+    """Copy the stream ``source`` to ``path`` atomically (signals held meanwhile); with
+    ``publish`` False the copy is left finished under its temporary name."""
     with no_interrupts():
         f = AtomicFile(path)
         try:
             while chunk := source.read(CHUNK):
                 f.write(chunk)
-            return f.commit()
+            f.finish()
+            if publish:
+                f.publish()
+            return f
         except BaseException:
             f.abort()
             raise

@@ -13,10 +13,12 @@ anything depends on it (the first pass reads everything, the second commits).
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import InputError
@@ -80,16 +82,75 @@ class _PRead(io.RawIOBase):
         return self._pos
 
 
-def open_raw(f: InputFile, spool: Spool | None) -> IO[bytes]:
-    """The file's bytes as stored (still compressed)."""
+@dataclass
+class Fingerprint:
+    """What a file was when read: its size and modification time when opened, and the
+    SHA-256 of all its bytes (None until it was read to the end)."""
+
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+
+    def stat_differs(self, other: Fingerprint) -> bool:
+        return (self.size, self.mtime_ns) != (other.size, other.mtime_ns)
+
+
+class Tap(io.RawIOBase):
+    """A file read through: its `Fingerprint` (stat when opened, digest once read to
+    the end)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        st = os.fstat(raw.fileno())
+        self.fingerprint = Fingerprint(st.st_size, st.st_mtime_ns)
+        self._raw = raw
+        self._sha = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = int(self._raw.readinto(buffer))  # type: ignore[attr-defined]
+        if n:
+            self._sha.update(memoryview(buffer)[:n])
+        elif self.fingerprint.sha256 is None:
+            self.fingerprint.sha256 = self._sha.hexdigest()
+        return n
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+def open_raw(f: InputFile, spool: Spool | None, taps: list[Tap] | None = None) -> IO[bytes]:
+    """The file's bytes as stored (still compressed); with ``taps``, read through a
+    `Tap` appended to it (not for stdin, which is spooled and cannot change)."""
     if f.is_stdin:
         if spool is None:
             raise InputError("standard input was not read", f.path)
         return spool.open()
     try:
-        return open(f.path, "rb")
+        raw = open(f.path, "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), f.path) from None
+    if taps is None:
+        return raw
+    tap = Tap(raw)
+    taps.append(tap)
+    return io.BufferedReader(tap, CHUNK)
+
+
+def fingerprint_of(f: InputFile) -> Fingerprint:
+    """A file's `Fingerprint`, read whole (for Parquet, which pyarrow reads itself)."""
+    taps: list[Tap] = []
+    try:
+        with open_raw(f, None, taps) as fh:
+            while fh.read(CHUNK):
+                pass
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), f.path) from None
+    return taps[0].fingerprint
 
 
 def raw_bytes(f: InputFile, spool: Spool | None) -> bytes:
@@ -100,10 +161,12 @@ def raw_bytes(f: InputFile, spool: Spool | None) -> bytes:
             raise InputError(exc.strerror or str(exc), f.path) from None
 
 
-def open_content(f: InputFile, spool: Spool | None, enc: str = encoding.UTF8) -> IO[bytes]:
+def open_content(
+    f: InputFile, spool: Spool | None, enc: str = encoding.UTF8, taps: list[Tap] | None = None
+) -> IO[bytes]:
     """A stream of the file's content, decompressed, and transcoded to UTF-8 from
     ``enc``. Read errors surface as `CompressionError`, `InputError` or `OSError`."""
-    stream = open_raw(f, spool)
+    stream = open_raw(f, spool, taps)
     if f.codec is not None:
         stream = compression.reader(stream, f.codec)
     if not encoding.is_utf8(enc):
@@ -119,10 +182,10 @@ def _read_error(f: InputFile, exc: BaseException) -> InputError:
     return InputError(str(exc), f.path)
 
 
-def read_all(f: InputFile, spool: Spool | None) -> bytes:
+def read_all(f: InputFile, spool: Spool | None, taps: list[Tap] | None = None) -> bytes:
     """The whole decompressed content (for a ``.txt`` file); errors as `InputError`."""
     try:
-        with open_content(f, spool) as fh:
+        with open_content(f, spool, taps=taps) as fh:
             return fh.read()
     except (CompressionError, OSError) as exc:
         raise _read_error(f, exc) from None

@@ -17,6 +17,7 @@ leave the bad file or record out of the articles, for the writers to leave out
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from ..errors import InputError
 from ..records import Article, Source
 from . import content, encoding
 from .compression import CHUNK, CompressionError
-from .content import Spool
+from .content import Fingerprint, Spool, Tap
 from .formats import LINES
 from .formats import csv as csv_format
 from .formats import jsonl as jsonl_format
@@ -118,6 +119,9 @@ class Corpus:
         self.encodings: dict[str, str] = {}  # path -> the encoding it was read in
         self.layouts: dict[str, Any] = {}  # path -> CSV `Layout` or Parquet `Schema`
         self._skipped: set[str] = set()  # paths with records left out as bad
+        self.fingerprints: dict[str, Fingerprint] = {}  # path -> as read in the first pass
+        self._counts: dict[str, int] = {}  # path -> articles in the first pass
+        self._unstable: set[str] = set()  # paths that changed during the run
         self._tails: dict[str, list[Filler]] = {}
         self._passes = 0
         self._ids: dict[str, Source] = {}
@@ -130,7 +134,7 @@ class Corpus:
         first = self._passes == 1
         self._tails.clear()
         for f in self.files:
-            if not first and self.bad(f) is not None:
+            if not first and self.bad(f) is not None and f.path not in self._unstable:
                 continue  # bad as a whole, found in the first pass
             yield from self._read(f, first)
         if first:
@@ -152,6 +156,25 @@ class Corpus:
         """Whether records of ``f`` were left out as bad input."""
         return f.path in self._skipped
 
+    def unstable(self, f: InputFile) -> bool:
+        """Whether ``f`` changed during the run (then nothing of it is written)."""
+        return f.path in self._unstable
+
+    def mark_unstable(self, f: InputFile, why: str) -> None:
+        """``f`` is not what the first pass read: raise `InputError` (``fail``), or
+        report it once and leave it out of the output (``skip``, ``keep``)."""
+        error = InputError(f"changed during the run ({why}); run again when it is stable", f.path)
+        if self.on_error == "fail":
+            raise error
+        if f.path in self._unstable:
+            return
+        self._unstable.add(f.path)
+        key = (f.path, None, None)
+        if key not in self.problems:
+            self.problems[key] = problem = Problem(f, None, error.reason)
+            if self.on_problem is not None:
+                self.on_problem(problem)
+
     def encoding_of(self, f: InputFile) -> str:
         return self.encodings.get(f.path, encoding.UTF8)
 
@@ -167,10 +190,10 @@ class Corpus:
     def open_raw(self, f: InputFile) -> IO[bytes]:
         return content.open_raw(f, self._stdin)
 
-    def lines(self, f: InputFile) -> Iterator[tuple[int, bytes]]:
+    def lines(self, f: InputFile, taps: list[Tap] | None = None) -> Iterator[tuple[int, bytes]]:
         """The numbered lines of the file's content (decompressed, in UTF-8)."""
         try:
-            with content.open_content(f, self._stdin, self.encoding_of(f)) as fh:
+            with content.open_content(f, self._stdin, self.encoding_of(f), taps) as fh:
                 yield from enumerate(fh, start=1)
         except (CompressionError, OSError) as exc:
             raise InputError(
@@ -216,11 +239,22 @@ class Corpus:
     # -- reading ------------------------------------------------------------
 
     def _read(self, f: InputFile, first: bool) -> Iterator[Article]:
+        """The articles of ``f``. Later passes check that ``f`` is what the first pass
+        read (size and time when opened, digest when read); if not, the file is
+        `mark_unstable` and stands-ins keep the number of articles the same."""
+        expected = None if first else self._counts.get(f.path)
+        if not first and self._changed_since(f):
+            yield from self._stand_ins(f, expected or 0)
+            return
         count = 0
         before: list[Filler] = []
+        taps: list[Tap] = []
         try:
-            for item in self._items(f, first):
+            for item in self._items(f, first, taps):
                 if isinstance(item, Article):
+                    if expected is not None and count >= expected:
+                        self.mark_unstable(f, "it has more records than before")
+                        break
                     item.carry = Carry(before, item.carry)
                     before = []
                     if first:
@@ -241,12 +275,56 @@ class Corpus:
                 raise
             self._bad(f, exc, True)
             return
-        if not first:
+        seen = taps[0].fingerprint if taps else None
+        if first:
+            self._counts[f.path] = count
+            if seen is not None:
+                self.fingerprints[f.path] = seen
+            return
+        known = self.fingerprints.get(f.path)
+        if (
+            known is not None
+            and seen is not None
+            and known.sha256
+            and seen.sha256
+            and (known.sha256 != seen.sha256 or known.stat_differs(seen))
+        ):
+            self.mark_unstable(f, "its content is not what the first pass read")
+        if expected is not None and count < expected:
+            self.mark_unstable(f, "it has fewer records than before")
+            yield from self._stand_ins(f, expected - count)
+        if before:
             self._tails[f.path] = before
 
-    def _items(self, f: InputFile, first: bool) -> Iterator[Article | Filler | Bad]:
+    def _changed_since(self, f: InputFile) -> bool:
+        """Whether ``f`` is already known to have changed, or its size or modification
+        time differ from the first pass's (marking it so)."""
+        if f.path in self._unstable:
+            return True
+        known = self.fingerprints.get(f.path)
+        if known is None or f.is_stdin:
+            return False
+        try:
+            st = os.stat(f.path)
+        except OSError:
+            self.mark_unstable(f, "it can no longer be read")
+            return True
+        if (st.st_size, st.st_mtime_ns) != (known.size, known.mtime_ns):
+            self.mark_unstable(f, "its size or modification time changed")
+            return True
+        return False
+
+    def _stand_ins(self, f: InputFile, n: int) -> Iterator[Article]:
+        """Empty articles in place of those of a file that changed: the passes keep the
+        same number of articles (the cleaner counts on it); none is written."""
+        for k in range(n):
+            yield Article(id=f"{f.rel}#{k + 1} (changed)", text="", source=Source(f.path))
+
+    def _items(
+        self, f: InputFile, first: bool, taps: list[Tap]
+    ) -> Iterator[Article | Filler | Bad]:
         if f.format == "txt":
-            data = content.read_all(f, self._stdin)
+            data = content.read_all(f, self._stdin, taps)
             if first or f.path not in self.encodings:
                 self.encodings[f.path] = content.resolve_text(data, self.encoding, f.path)
             yield txt_format.read(data, self.encodings[f.path], f.rel, f.path)
@@ -254,20 +332,27 @@ class Corpus:
             if first or f.path not in self.encodings:
                 self.encodings[f.path] = content.prepare(f, self.encoding, self._stdin)
             if f.format == "jsonl":
-                yield from jsonl_format.read(self.lines(f), self.fields, f.path)
+                yield from jsonl_format.read(self.lines(f, taps), self.fields, f.path)
             else:
-                yield from csv_format.read(self.lines(f), self.fields, f.path, f.format)
+                yield from csv_format.read(self.lines(f, taps), self.fields, f.path, f.format)
         elif f.format == "parquet":
-            with self._parquet_source(f) as source:
+            with self._parquet_source(f, taps) as source:
                 yield from parquet_format.read(source, self.fields, f.path)
         else:
             raise InputError(f"unknown format {f.format!r}", f.path)
 
     @contextlib.contextmanager
-    def _parquet_source(self, f: InputFile) -> Iterator[str | IO[bytes]]:
+    def _parquet_source(self, f: InputFile, taps: list[Tap]) -> Iterator[str | IO[bytes]]:
         """A path or seekable file pyarrow can read: compressed files and stdin are
-        decompressed to an anonymous temporary file first."""
+        decompressed to an anonymous temporary file first. (pyarrow reads a file in its
+        own order, so a plain file's digest is taken by reading it through first.)"""
         if f.codec is None and not f.is_stdin:
+            try:
+                with content.open_raw(f, self._stdin, taps) as fh:
+                    while fh.read(CHUNK):
+                        pass
+            except OSError as exc:
+                raise InputError(exc.strerror or str(exc), f.path) from None
             yield f.path
             return
         if f.codec is None:
@@ -276,7 +361,7 @@ class Corpus:
             return
         with tempfile.TemporaryFile() as tmp:
             try:
-                with content.open_content(f, self._stdin) as fh:
+                with content.open_content(f, self._stdin, taps=taps) as fh:
                     shutil.copyfileobj(fh, tmp, CHUNK)
             except (CompressionError, OSError) as exc:
                 message = str(exc) if isinstance(exc, CompressionError) else exc.strerror

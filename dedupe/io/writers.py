@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,11 +32,11 @@ from .atomic import (
     AtomicFile,
     Named,
     Written,
-    atomic_copy,
     atomic_write,
     interrupt_handler,
     no_interrupts,
 )
+from .compression import CHUNK
 from .formats import LINES, of_name
 from .formats import csv as csv_format
 from .formats import jsonl as jsonl_format
@@ -78,9 +79,9 @@ class _Out:
 
 
 class _TextOut(_Out):
-    def __init__(self, f: InputFile, target: Path, transcoded: bool) -> None:
+    def __init__(self, f: InputFile, new: Callable[[], AtomicFile], transcoded: bool) -> None:
         self.f = f
-        self.target = target
+        self.new = new
         self.text: str | None = None
         self.changed = transcoded
 
@@ -95,10 +96,14 @@ class _TextOut(_Out):
             self.changed = True
         self.text = result.text
 
-    def write(self) -> Written | None:
+    def write(self) -> AtomicFile | None:
+        """The cleaned text, finished under a temporary name (None if dropped)."""
         if self.text is None:
             return None
-        return atomic_write(self.target, txt_format.encode(self.text), self.f.codec)
+        out = self.new()
+        out.write(txt_format.encode(self.text))
+        out.finish()
+        return out
 
 
 class _LinesOut(_Out):
@@ -246,6 +251,7 @@ class OutputWriter:
         self._out: _Out | None = None
         self._stdout: IO[bytes] | None = None
         self.written: dict[str, Written] = {}  # rel -> the committed file's digest
+        self._temps: list[AtomicFile] = []  # every file begun; renamed into place by `close`
         if output == STDIN:
             stdout = getattr(sys.stdout, "buffer", None)
             if stdout is None:  # pragma: no cover - a text-only stdout
@@ -268,20 +274,37 @@ class OutputWriter:
             self._out.article(result)
 
     def close(self) -> None:
-        """Write the files that are left and commit the last open one."""
+        """Write the files that are left, then rename every finished file into place.
+
+        Nothing is renamed before the whole second pass is through, so a run that
+        fails on its way (an input that changed, a full disk) commits nothing."""
         self._advance(len(self.files))
         if self._stdout is not None:
             self._stdout.flush()
-        else:  # an empty run still leaves its (empty) OUTPUT folder
-            Path(self.output).mkdir(parents=True, exist_ok=True)
+            return
+        with no_interrupts():
+            for done in self._temps:
+                if done.tmp is not None and done.written is not None:
+                    done.publish()
+            self._temps = []
+        Path(self.output).mkdir(parents=True, exist_ok=True)  # even for an empty run
 
     def abort(self) -> None:
-        """Discard the file being written (on error or interruption)."""
+        """Discard the files written so far (on error or interruption)."""
         with no_interrupts():
-            if self._atomic is not None:
-                self._atomic.abort()
-                self._atomic = None
+            for begun in self._temps:
+                begun.abort()
+            self._temps = []
+            self._atomic = None
         self._out = None
+
+    def _new(self, f: InputFile, codec: str | None) -> AtomicFile:
+        """A temporary file for ``f``'s copy, registered at once so that `abort` removes
+        it whatever happens next."""
+        with no_interrupts():
+            out = AtomicFile(self._target(f), codec)
+            self._temps.append(out)
+        return out
 
     # -- files in order -----------------------------------------------------
 
@@ -299,6 +322,8 @@ class OutputWriter:
 
     def _start(self, f: InputFile) -> None:
         self._current = f
+        if self.corpus.unstable(f):
+            return  # changed during the run: left out (and reported)
         problem = self.corpus.bad(f)
         if problem is not None:  # bad as a whole: copied unchanged, or left out
             if self.on_error == "keep":
@@ -308,10 +333,9 @@ class OutputWriter:
             self._out = _StdoutOut(f, self._stdout, self.fields)
         elif f.format == "txt":
             transcoded = not encoding.is_utf8(self.corpus.encoding_of(f))
-            self._out = _TextOut(f, self._target(f), transcoded)
+            self._out = _TextOut(f, lambda: self._new(f, f.codec), transcoded)
         else:
-            with no_interrupts():
-                self._atomic = AtomicFile(self._target(f), f.codec)
+            self._atomic = self._new(f, f.codec)
             if f.format == "parquet":
                 self._out = _ParquetOut(f, self._atomic)
             elif f.format in LINES:
@@ -326,33 +350,54 @@ class OutputWriter:
             return
         out.fillers(self.corpus.tail(f))
         out.finish()
+        if self.corpus.unstable(f):  # found changed at its end: drop what was written
+            with no_interrupts():
+                if self._atomic is not None:
+                    self._atomic.abort()
+                    self._atomic = None
+            return
         unchanged = not out.changed and not self.corpus.changed(f)
         if isinstance(out, _TextOut):
             if unchanged and f.codec is not None and out.text is not None:
                 self._copy(f)  # compressed as it was: byte for byte
-            elif (written := out.write()) is not None:
-                self.written[f.rel] = written
+            elif (done := out.write()) is not None:
+                self._finished(f, done)
             return
         if self._atomic is None:
             return
+        atomic, self._atomic = self._atomic, None
         if unchanged and (f.codec is not None or f.format == "parquet"):
             # Nothing changed: copy the stored bytes too, so the copy is byte-exact.
             with no_interrupts():
-                self._atomic.abort()
-                self._atomic = None
+                atomic.abort()
             self._copy(f)
             return
-        with no_interrupts():
-            self.written[f.rel] = self._atomic.commit()
-            self._atomic = None
+        atomic.finish()
+        self._finished(f, atomic)
+
+    def _finished(self, f: InputFile, out: AtomicFile) -> None:
+        assert out.written is not None
+        self.written[f.rel] = out.written
 
     def _copy(self, f: InputFile) -> None:
+        """Copy the input's stored bytes, checking they are still what was read."""
         try:
             source = self.corpus.open_raw(f)
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), f.path) from None
+        known = self.corpus.fingerprints.get(f.path)
+        copied = self._new(f, None)
         with source:
-            self.written[f.rel] = atomic_copy(self._target(f), source)
+            while chunk := source.read(CHUNK):
+                copied.write(chunk)
+        copied.finish()
+        assert copied.written is not None
+        if known is not None and known.sha256 not in (None, copied.written.sha256):
+            with no_interrupts():
+                copied.abort()
+            self.corpus.mark_unstable(f, "its content is not what the first pass read")
+            return
+        self._finished(f, copied)
 
     def _keep_file(self, f: InputFile, problem: Problem) -> None:
         if self._stdout is None:
