@@ -58,6 +58,10 @@ from .io.readers import pieces
 from .segment import unsplice
 
 Row = dict[str, Any]
+# Rows restore reads; any other row (a title, a summary) records no cut.
+RESTORED_RULES = frozenset(
+    {"headline", "paragraph", "boilerplate", "document", "error", "file", "run"}
+)
 
 
 @dataclass
@@ -121,6 +125,8 @@ def _read_report(report: str) -> _Plan:
             ) from None
         if rule == "run":
             plan.run = row
+            continue
+        if rule not in RESTORED_RULES:
             continue
         if not isinstance(file, str) or not file:
             raise RestoreError(f"{report}:{number}: row without a file")

@@ -340,3 +340,17 @@ def test_the_property_test_exercises_removals(tmp_path: Path) -> None:
         got = roundtrip(tmp_path / str(n), files, CleanerConfig(boilerplate_min_docs=2))
         total = {k: total[k] + got[k] for k in total}
     assert total["removed"] > 0 and total["dropped"] > 0
+
+
+def test_restore_ignores_rows_that_record_no_cut(tmp_path: Path) -> None:
+    """Rows of other kinds (a chosen title, a summary) are passed over."""
+    src = tmp_path / "in"
+    src.mkdir()
+    text = "Storm closes the coast road\n\nStorm closes the coast road\n\nBody text.\n"
+    (src / "a.txt").write_text(text, encoding="utf-8")
+    out, report = tmp_path / "out", tmp_path / "r.jsonl"
+    assert run("clean", src, "-o", out, "--report", report).exit_code == 0
+    extra = {"doc": "a.txt", "rule": "title", "file": "a.txt", "line": None, "segment": 0}
+    report.write_bytes(json.dumps(extra).encode() + b"\n" + report.read_bytes())
+    assert not restore_tree(str(out), str(report), str(tmp_path / "back")).missing
+    assert (tmp_path / "back" / "a.txt").read_text(encoding="utf-8") == text
