@@ -71,11 +71,18 @@ def cli() -> None:
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes (default: all cores). The output is the same for any number.",
 )  # fmt: skip
-@click.option("--id-field", default="id", show_default=True, help="JSONL field holding the id.")
-@click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
 @click.option(
-    "--text-field", default="text", show_default=True, help="JSONL field holding the text."
-)
+    "--id-field", default="id", show_default=True,
+    help="Field holding the id (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
+@click.option(
+    "--title-field", default="title", show_default=True,
+    help="Field holding the title, if any (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
+@click.option(
+    "--text-field", default="text", show_default=True,
+    help="Field holding the text (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
 @click.option(
     "--format", "format_", type=click.Choice(FORMATS, case_sensitive=False), default=None,
     help="Format of the files named directly and of stdin (default: by suffix; stdin: jsonl). "
@@ -129,6 +136,7 @@ def clean(
     Examples:
       dedupe clean article.txt -o out/
       dedupe clean crawl/ -o cleaned/ --report removals.jsonl
+      dedupe clean export.csv.gz scrape.parquet -o cleaned/ --encoding auto
       cat articles.jsonl | dedupe clean - -o - > cleaned.jsonl
     """
     if output is None and not dry_run:
