@@ -133,7 +133,7 @@ def dedupe_commit() -> str:
 def read_report(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
-    return [r for r in rows if r.get("rule") != "summary"]  # the run's summary: no article
+    return [r for r in rows if "doc" in r]  # not the run's summary, file and run rows
 
 
 def read_txt_output(out: Path) -> dict[str, str]:

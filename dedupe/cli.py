@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -13,8 +15,9 @@ import click
 from . import __version__
 from .config import CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
-from .io import ON_ERROR, Fields, OnError, Problem
-from .io.writers import interrupt_handler
+from .io import FORMATS, ON_ERROR, Fields, Format, OnError, Problem
+from .io.atomic import interrupt_handler
+from .io.encoding import canonical
 from .kernel import describe as kernel_path
 from .parallel import default_jobs
 from .report.summary import plural
@@ -72,11 +75,30 @@ def cli() -> None:
     "-j", "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes (default: all cores). The output is the same for any number.",
 )  # fmt: skip
-@click.option("--id-field", default="id", show_default=True, help="JSONL field holding the id.")
-@click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
 @click.option(
-    "--text-field", default="text", show_default=True, help="JSONL field holding the text."
-)
+    "--id-field", default="id", show_default=True,
+    help="Field holding the id (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
+@click.option(
+    "--title-field", default="title", show_default=True,
+    help="Field holding the title, if any (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
+@click.option(
+    "--text-field", default="text", show_default=True,
+    help="Field holding the text (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
+@click.option(
+    "--format", "format_", type=click.Choice(FORMATS, case_sensitive=False), default=None,
+    help="Format of the files named directly and of stdin (default: by suffix; stdin: jsonl). "
+    "Files in folders always go by their suffix.",
+)  # fmt: skip
+@click.option(
+    "--encoding", default="utf-8", show_default=True, metavar="NAME|auto",
+    callback=lambda ctx, param, value: _encoding(value),
+    help="Encoding of the inputs: any Python codec name, or auto to detect it per file. "
+    "Output is UTF-8; the report names each input read otherwise, and restore gives the "
+    "original bytes back.",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite existing files in OUTPUT.")
 @click.option(
     "--on-error", type=click.Choice(ON_ERROR), default="fail", show_default=True,
@@ -103,17 +125,22 @@ def clean(
     id_field: str,
     title_field: str,
     text_field: str,
+    format_: str | None,
+    encoding: str,
     force: bool,
     on_error: str,
     quiet: bool,
 ) -> None:
-    """Clean INPUT files (.txt: one article; .jsonl/.jsonl.gz: one per line),
-    folders (walked recursively) or - (JSONL on stdin) into OUTPUT.
+    """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
+    .csv/.tsv, .parquet: one per row; any of them .gz, .zst, .bz2 or .xz),
+    folders (walked recursively) or - (JSONL on stdin, or --format) into OUTPUT,
+    each in its input's format.
 
     \b
     Examples:
       dedupe clean article.txt -o out/
       dedupe clean crawl/ -o cleaned/ --report removals.jsonl
+      dedupe clean export.csv.gz scrape.parquet -o cleaned/ --encoding auto
       cat articles.jsonl | dedupe clean - -o - > cleaned.jsonl
     """
     if output is None and not dry_run:
@@ -136,6 +163,7 @@ def clean(
         raise click.UsageError(str(exc)) from None
     fields = Fields(id=id_field, title=title_field, text=text_field)
     bad = BadInput()
+    transcoded: dict[str, str] = {}
 
     def on_problem(problem: Problem) -> None:
         if not problem.warning:  # warnings (duplicate ids) are listed after the run
@@ -153,6 +181,9 @@ def clean(
             on_problem=on_problem,
             bad=bad,
             jobs=jobs or default_jobs(),
+            format=cast(Format | None, format_.lower() if format_ else None),
+            encoding=encoding,
+            transcoded=transcoded,
         )  # fmt: skip
     )
     if not quiet:
@@ -164,6 +195,13 @@ def clean(
             click.echo(text, err=True)
         if skipped:
             click.echo(f"skipped {len(skipped)} files of other types, e.g. {skipped[0]}", err=True)
+        if transcoded:
+            path, enc = next(iter(transcoded.items()))
+            n = len(transcoded)
+            click.echo(
+                f"transcoded to UTF-8: {n} file{'s' if n != 1 else ''}, e.g. {path} ({enc})",
+                err=True,
+            )
         if bad.warnings:
             more = len(bad.warnings) - MAX_WARNINGS
             shown = f" ({more} not listed)" if more > 0 else ""
@@ -174,6 +212,13 @@ def clean(
 
 
 MAX_WARNINGS = 20
+
+
+def _encoding(value: str) -> str:
+    try:
+        return canonical(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--encoding'") from None
 
 
 @contextmanager
@@ -190,19 +235,36 @@ def _signals_raise() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again."""
+    with suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class Refused(click.ClickException):
+    """An output location that must not be written: one line, exit 2 (like a usage error)."""
+
+    exit_code = 2
+
+
 def _guarded(run: Callable[[], T]) -> T:
     """Run a command body, turning every expected failure into a one-line message."""
     try:
         with _signals_raise():
             return run()
     except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise Refused(str(exc)) from None
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
     except DedupeError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        if exc.filename == "stdout" and exc.errno == errno.EPIPE:
+            _quiet_stdout()  # the reader is gone: nothing more can reach it
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}") from None
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         name = signal.Signals(signum).name
@@ -217,7 +279,10 @@ def _guarded(run: Callable[[], T]) -> T:
     help="The report written by the `dedupe clean` run that made CLEANED.",
 )  # fmt: skip
 @click.option("-o", "--output", metavar="RESTORED", required=True, help="Folder to rebuild into.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+@click.option(
+    "--text-field", default="text", show_default=True,
+    help="The clean run's text field (JSONL key, CSV or Parquet column).",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite existing files in RESTORED.")
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
 def restore(
@@ -250,8 +315,34 @@ def restore(
         sys.exit(1)
 
 
+_late: list[int] = []  # signals that arrived outside a command's work
+
+
+def _record(signum: int, frame: Any) -> None:
+    _late.append(signum)
+
+
 def main() -> None:
-    cli()
+    """The console entry point. Outside the commands' work (which `_guarded` makes
+    interruptible), SIGINT/SIGTERM are noted and answered at the end, so a signal that
+    arrives after everything is committed still ends the run with a line and 128+N."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _record)
+    try:
+        cli()
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click always exits
+        code = 0
+    if _late and code in (0, None):
+        name = signal.Signals(_late[0]).name
+        click.echo(f"Error: interrupted by {name} after all output was written", err=True)
+        code = 128 + _late[0]
+    # Python gives back the default handlers while it shuts down, which would let a
+    # signal kill a run that is done; from here on there is nothing left to interrupt.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    sys.exit(code)
 
 
 # -- looking at a run: report, explain, calibrate --------------------------------------

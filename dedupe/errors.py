@@ -12,15 +12,26 @@ class ConfigError(DedupeError, ValueError):
 
 
 class InputError(DedupeError):
-    """A bad input file or record; names the file and, where known, the line."""
+    """A bad input file or record; names the file and, where known, the line (JSONL,
+    CSV: the record's first line) or the row (Parquet)."""
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        *,
+        row: int | None = None,
+    ) -> None:
         self.path = path
         self.line = line
+        self.row = row
         self.reason = message
         where = path or "<input>"
         if line is not None:
             where = f"{where}:{line}"
+        elif row is not None:
+            where = f"{where}:row {row}"
         super().__init__(f"{where}: {message}")
 
 

@@ -14,13 +14,17 @@ RULES: tuple[Rule, ...] = ("headline", "paragraph", "boilerplate", "document")
 
 @dataclass(frozen=True)
 class Source:
-    """Where an article came from: a file, and for JSONL the 1-based line."""
+    """Where an article came from: a file, and for JSONL or CSV the 1-based (first)
+    line, for CSV or Parquet the 1-based row (header not counted)."""
 
     path: str
     line: int | None = None
+    row: int | None = None
 
     def __str__(self) -> str:
-        return self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        return self.path if self.row is None else f"{self.path}:row {self.row}"
 
 
 @dataclass
@@ -39,6 +43,10 @@ class Article:
     # read from: written back verbatim when nothing is removed, and kept in the report
     # so that `dedupe restore` can rebuild the input byte for byte.
     raw: bytes | None = field(default=None, repr=False)
+    # What the reader hands on to the writer of the same file with this article (the
+    # lines before it that are no article, a reference to its Parquet row): opaque to
+    # the cleaner, so that cleaned copies are written from the pass that made them.
+    carry: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any], source: Source | None = None) -> Article:

@@ -35,7 +35,7 @@ class Run:
 
     def rows(self) -> list[dict[str, Any]]:
         """The report's removal rows (not its title and summary rows)."""
-        return [r for r in self.all_rows() if r["rule"] not in ("title", "summary")]
+        return [r for r in self.all_rows() if r["rule"] not in ("title", "summary", "file", "run")]
 
 
 def _edit(text: str, every: int) -> str:

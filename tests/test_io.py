@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
+import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 from click.testing import Result
 
-from .test_cli import clean, report_rows
+from dedupe.io import atomic
+
+from .test_cli import clean, report_rows, run_module
+from .test_restore import run
 
 _SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "shi", "po", "ve", "da", "gu", "fe", "zo", "bi"]
 
@@ -336,3 +344,186 @@ def test_nonexistent_input_fails_cleanly(tmp_path: Path) -> None:
     message = _assert_clean_failure(result, "no-such-article.txt", None)
     assert str(missing) in message
     assert files_under(out) == {}
+
+
+# -- file modes follow the umask ------------------------------------------------------
+
+
+@pytest.fixture
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002], indirect=True)
+def test_outputs_report_and_restored_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(article(1) + paragraph(1001) + "\n", encoding="utf-8")
+    (src / "b.jsonl.gz").write_bytes(gzip.compress(jsonl([{"id": 1, "text": article(2)}])))
+    (src / "c.csv").write_text("id,text\n1,plain\n", encoding="utf-8")
+    out, report, back = tmp_path / "out", tmp_path / "r.jsonl", tmp_path / "back"
+    assert_ok(clean(src, "-o", out, "--report", report, "-j", "1"))
+    result = run("restore", out, "--report", report, "-o", back)
+    assert result.exit_code == 0, result.stderr
+    want = 0o666 & ~umask
+    made = [report, *out.rglob("*"), *back.rglob("*")]
+    assert len(made) == 7
+    for path in made:
+        assert stat.S_IMODE(path.stat().st_mode) == want, (path, oct(path.stat().st_mode))
+
+
+# -- where outputs and the report may go ----------------------------------------------
+
+
+def test_report_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(article(1), encoding="utf-8")
+    result = clean(src, "-o", tmp_path / "out", "--report", src / "r.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the report {src / 'r.jsonl'} lies inside the input folder {src}; put it elsewhere"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    assert [p.name for p in src.iterdir()] == ["a.txt"]
+
+
+def test_report_inside_output_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(article(1), encoding="utf-8")
+    out = tmp_path / "out"
+    result = clean(src, "-o", out, "--report", out / "logs" / "r.jsonl")
+    assert result.exit_code == 2
+    assert "lies inside OUTPUT" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_output_containing_an_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(article(1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = files_under(tmp_path)
+    for output in (".", str(tmp_path)):
+        result = clean("in", "-o", output)
+        assert result.exit_code == 2
+        assert result.stderr.strip() == (
+            f"Error: OUTPUT {output} contains the input in; choose another folder"
+        )
+    assert files_under(tmp_path) == before
+
+
+# -- stdin is spooled, not held ---------------------------------------------------------
+
+
+def test_stdin_is_read_twice_from_a_spool_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cleaner reads its input twice: stdin goes to an anonymous temporary file (an
+    exact duplicate later in the stream proves both passes saw every record)."""
+    records = [{"id": n, "text": article(n)} for n in range(200)]
+    records.append({"id": "copy", "text": article(7)})
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    result = clean("-", "-o", "-", "-j", "1", stdin=jsonl(records))
+    assert_ok(result)
+    assert [r["id"] for r in read_jsonl(result.stdout_bytes)] == list(range(200))
+    assert "1 dropped" in result.stderr
+    assert list(spool.iterdir()) == []
+
+
+def test_stdin_in_a_real_process_to_a_folder(tmp_path: Path) -> None:
+    records = [{"id": n, "text": article(n)} for n in range(30)]
+    proc = run_module("clean", "-", "-o", str(tmp_path / "out"), "-j", "1", stdin=jsonl(records))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "stdin.jsonl").read_bytes() == jsonl(records)
+
+
+# -- corrupt compressed streams -----------------------------------------------------------
+
+
+def _streams() -> dict[str, bytes]:
+    data = jsonl([{"id": n, "text": article(300 + n)} for n in range(40)])
+    zst = zstandard.ZstdCompressor().compress(data)
+    gz = gzip.compress(data, mtime=0)
+    flipped = bytearray(gz)
+    flipped[len(gz) // 2] ^= 0xFF
+    return {
+        "truncated.jsonl.gz": gz[: len(gz) // 2],
+        "flipped.jsonl.gz": bytes(flipped),
+        "truncated.jsonl.zst": zst[: len(zst) // 2],
+        "garbage.jsonl.zst": b"\x28\xb5\x2f\xfd" + bytes(range(200)),
+        "truncated.txt.gz": gzip.compress(article(9).encode())[:-12],
+    }
+
+
+@pytest.mark.parametrize("name", list(_streams()))
+@pytest.mark.parametrize("mode", ["fail", "skip", "keep"])
+def test_corrupt_compressed_stream_under_each_on_error(
+    tmp_path: Path, name: str, mode: str
+) -> None:
+    """The first half of a truncated stream decompresses fine: still, no record of it is
+    used, and under ``fail`` nothing is committed."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a-good.jsonl").write_bytes(jsonl([{"id": "g", "text": article(1)}]))
+    (src / name).write_bytes(_streams()[name])
+    (src / "z-good.txt").write_text(article(2), encoding="utf-8")
+    out, report = tmp_path / "out", tmp_path / "r.jsonl"
+    result = clean(src, "-o", out, "--report", report, "--on-error", mode, "-j", "1")
+    assert "Traceback" not in result.stderr
+    lines = [x for x in result.stderr.splitlines() if x.startswith(("Error", str(src)))]
+    assert len(lines) == 1 and str(src / name) in lines[0], result.stderr
+    assert any(w in lines[0] for w in ("truncated", "corrupt", "not gzip", "not zstd")), lines
+    if mode == "fail":
+        assert result.exit_code == 1
+        assert not out.exists() and not report.exists()
+        return
+    assert_ok(result)
+    assert "documents: 2 read" in result.stderr  # none from the bad file
+    got = files_under(out)
+    if mode == "skip":
+        assert sorted(got) == ["a-good.jsonl", "z-good.txt"]
+    else:
+        assert got[name] == (src / name).read_bytes()
+    (row,) = [r for r in read_jsonl(report.read_bytes()) if r["rule"] == "error"]
+    assert (row["file"], row["action"]) == (name, mode)
+
+
+# -- names at the file-name limit ------------------------------------------------------------
+
+
+def test_a_name_of_246_bytes_is_cleaned_and_restored(tmp_path: Path) -> None:
+    name = "é" * 60 + "x" * (246 - 120 - 4) + ".txt"
+    assert len(name.encode()) == 246
+    src = tmp_path / "in"
+    src.mkdir()
+    title = article(5).split("\n", 1)[0]
+    (src / name).write_text(f"{title}\n\n{article(5)}", encoding="utf-8")
+    out, report, back = tmp_path / "out", tmp_path / "r.jsonl", tmp_path / "back"
+    assert_ok(clean(src, "-o", out, "--report", report, "-j", "1"))
+    assert (out / name).read_text(encoding="utf-8") == article(5)
+    assert run("restore", out, "--report", report, "-o", back).exit_code == 0
+    assert (back / name).read_bytes() == (src / name).read_bytes()
+    assert atomic.temp_prefix("a" * 255).encode().__len__() + 8 + 4 <= 255
+
+
+# -- .txt.gz ----------------------------------------------------------------------------
+
+
+def test_txt_gz_is_written_gzipped_and_restored(tmp_path: Path) -> None:
+    title = article(6).split("\n", 1)[0]
+    original = f"{title}\n\n{article(6)}".encode()
+    src = tmp_path / "t.txt.gz"
+    src.write_bytes(gzip.compress(original))
+    out, report, back = tmp_path / "out", tmp_path / "r.jsonl", tmp_path / "back"
+    assert_ok(clean(src, "-o", out, "--report", report, "-j", "1"))
+    assert gzip.decompress((out / "t.txt.gz").read_bytes()) == article(6).encode()
+    assert run("restore", out, "--report", report, "-o", back).exit_code == 0
+    assert gzip.decompress((back / "t.txt.gz").read_bytes()) == original

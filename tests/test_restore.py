@@ -4,14 +4,18 @@ byte, for a mixed folder of good and bad files and for random corpora (hypothesi
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
+import io
 import json
+import lzma
 import os
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,7 +43,8 @@ def run(*args: object) -> Result:
 
 
 def tree(root: Path, unzip: bool = True) -> dict[str, bytes]:
-    """Every file below ``root`` -> its bytes (decompressed for readable ``.gz``)."""
+    """Every file below ``root`` -> its bytes (decompressed for readable ``.gz``, ``.zst``,
+    ``.xz``)."""
     out = {}
     for p in sorted(root.rglob("*")):
         if not p.is_file():
@@ -48,6 +53,12 @@ def tree(root: Path, unzip: bool = True) -> dict[str, bytes]:
         if unzip and p.name.endswith(".gz"):
             with contextlib.suppress(OSError, EOFError):
                 data = b"gunzipped:" + gzip.decompress(data)
+        if unzip and p.name.endswith(".zst"):
+            with contextlib.suppress(zstandard.ZstdError):
+                data = b"unzstd:" + zstandard.ZstdDecompressor().decompressobj().decompress(data)
+        if unzip and p.name.endswith(".xz"):
+            with contextlib.suppress(lzma.LZMAError, EOFError):
+                data = b"unxz:" + lzma.decompress(data)
         out[p.relative_to(root).as_posix()] = data
     return out
 
@@ -225,26 +236,52 @@ def _jsonl_line(draw: st.DrawFn, ident: object, text: str) -> bytes:
     return line.encode("utf-8")
 
 
+def _csv_line(draw: st.DrawFn, ident: object, text: str, delimiter: str) -> bytes:
+    out = io.StringIO()
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    writer = csv.writer(out, delimiter=delimiter, quoting=quoting, lineterminator="")
+    writer.writerow([ident, text, "x, y"])
+    return out.getvalue().encode("utf-8")
+
+
+def _compress(rel: str, data: bytes) -> bytes:
+    if rel.endswith(".gz"):
+        return gzip.compress(data, mtime=0)
+    if rel.endswith(".zst"):
+        return zstandard.ZstdCompressor().compress(data)
+    if rel.endswith(".xz"):
+        return lzma.compress(data)
+    return data
+
+
 @st.composite
 def corpora(draw: st.DrawFn) -> dict[str, bytes]:
     pool = draw(st.lists(paragraphs(), min_size=1, max_size=4))
     texts = draw(st.lists(articles(pool), min_size=1, max_size=8))
     files: dict[str, bytes] = {}
-    jsonl: dict[str, list[bytes]] = {}
+    records: dict[str, list[bytes]] = {}
+    places = ["txt", "a.jsonl", "sub/b.jsonl.gz", "c.csv", "sub/d.tsv.zst", "e.ndjson.xz"]
     for n, text in enumerate(texts):
-        where = draw(st.sampled_from(["txt", "a.jsonl", "sub/b.jsonl.gz"]))
+        where = draw(st.sampled_from(places))
         if where == "txt":
             if text:
-                files[f"t{n}.txt" if n % 2 else f"sub/t{n}.txt"] = text.encode("utf-8")
+                name = f"t{n}.txt" + draw(st.sampled_from(["", "", ".gz", ".zst"]))
+                files[name if n % 2 else f"sub/{name}"] = text.encode("utf-8")
             continue
-        lines = jsonl.setdefault(where, [])
+        lines = records.setdefault(where, [])
         lines += [b""] * draw(st.integers(0, 1))
-        lines.append(_jsonl_line(draw, draw(st.sampled_from([n, str(n), "dup"])), text))
-    for rel, lines in jsonl.items():
+        ident = draw(st.sampled_from([n, str(n), "dup"]))
+        if ".csv" in where or ".tsv" in where:
+            lines.append(_csv_line(draw, ident, text, "," if ".csv" in where else "\t"))
+        else:
+            lines.append(_jsonl_line(draw, ident, text))
+    for rel, lines in records.items():
         end = draw(st.sampled_from([b"\n", b"\r\n"]))
+        if ".csv" in rel or ".tsv" in rel:
+            lines.insert(0, b"id,text,note" if ".csv" in rel else b"id\ttext\tnote")
         data = end.join(lines) + draw(st.sampled_from([b"", end]))
-        files[rel] = gzip.compress(data, mtime=0) if rel.endswith(".gz") else data
-    return files
+        files[rel] = data
+    return {rel: _compress(rel, data) for rel, data in files.items()}
 
 
 configs = st.builds(
@@ -303,3 +340,17 @@ def test_the_property_test_exercises_removals(tmp_path: Path) -> None:
         got = roundtrip(tmp_path / str(n), files, CleanerConfig(boilerplate_min_docs=2))
         total = {k: total[k] + got[k] for k in total}
     assert total["removed"] > 0 and total["dropped"] > 0
+
+
+def test_restore_ignores_rows_that_record_no_cut(tmp_path: Path) -> None:
+    """Rows of other kinds (a chosen title, a summary) are passed over."""
+    src = tmp_path / "in"
+    src.mkdir()
+    text = "Storm closes the coast road\n\nStorm closes the coast road\n\nBody text.\n"
+    (src / "a.txt").write_text(text, encoding="utf-8")
+    out, report = tmp_path / "out", tmp_path / "r.jsonl"
+    assert run("clean", src, "-o", out, "--report", report).exit_code == 0
+    extra = {"doc": "a.txt", "rule": "title", "file": "a.txt", "line": None, "segment": 0}
+    report.write_bytes(json.dumps(extra).encode() + b"\n" + report.read_bytes())
+    assert not restore_tree(str(out), str(report), str(tmp_path / "back")).missing
+    assert (tmp_path / "back" / "a.txt").read_text(encoding="utf-8") == text
