@@ -169,7 +169,7 @@ def test_example_repeated_title_is_removed_exactly(tmp_path: Path) -> None:
     assert src.read_bytes() == data
 
     text = data.decode("utf-8")
-    rows = removal_rows(report.read_bytes())
+    rows = report_rows(report.read_bytes())
     assert [(r["doc"], r["rule"], r["segment"]) for r in rows] == [
         (EXAMPLE.name, "title", 0),
         (EXAMPLE.name, "headline", 1),
