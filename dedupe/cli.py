@@ -8,12 +8,14 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
-from .config import CleanerConfig
+from .config import SETTINGS, CleanerConfig, Setting
 from .errors import ConfigError, DedupeError, InputError, Interrupted, OutputError
 from .io import FORMATS, ON_ERROR, Fields, Format, OnError, Problem
 from .io.atomic import interrupt_handler
@@ -22,6 +24,8 @@ from .kernel import describe as kernel_path
 from .parallel import default_jobs
 from .report.summary import plural
 from .run import BadInput, clean_paths
+from .settings import find_pyproject
+from .settings import load as load_settings
 
 T = TypeVar("T")
 
@@ -37,6 +41,102 @@ def cli() -> None:
     articles from scraped news text."""
 
 
+def _setting_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per setting of `CleanerConfig` (see `dedupe.config.SETTINGS`), with
+    its name, help, default and range; ``--config FILE`` first."""
+    for setting in reversed(SETTINGS):
+        f = _option(setting)(f)
+    return click.option(
+        "--config", "config_file", metavar="FILE.toml", is_eager=True, expose_value=False,
+        callback=_load_config,
+        help="Settings from this TOML file (default: [tool.dedupe] of the nearest "
+        "pyproject.toml). Precedence: options > DEDUPE_* variables > file > defaults.",
+    )(f)  # fmt: skip
+
+
+def _option(s: Setting) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    default = getattr(_DEFAULTS, s.name)
+    if s.kind is bool:
+        flag = s.option.removeprefix("--")
+        return click.option(
+            f"--{flag}/--no-{flag}", s.key, default=default, help=s.help, envvar=_envvar(s.key)
+        )
+    kind: Any
+    if s.choices:
+        kind = click.Choice(s.choices)
+    elif s.kind is int:
+        kind = click.IntRange(
+            min=None if s.low is None else int(s.low), max=None if s.high is None else int(s.high)
+        )
+    elif s.kind is float:
+        kind = click.FloatRange(min=s.low, max=s.high, min_open=s.low_open)
+    else:
+        kind = str
+    return click.option(
+        s.option, s.key, type=kind, default=default, show_default=default is not None,
+        metavar="TEXT" if s.kind is str and not s.choices else None, help=s.help,
+        envvar=_envvar(s.key),
+    )  # fmt: skip
+
+
+def _envvar(key: str) -> str:
+    """The environment variable of a setting or run option: ``DEDUPE_MIN_DOCS``."""
+    return f"DEDUPE_{key.upper()}"
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Make the config file's settings the command's defaults (click's ``default_map``:
+    below options and environment variables)."""
+    path = Path(value) if value else find_pyproject()
+    if path is None:
+        return
+    names = [p.name for p in ctx.command.params if p.name]
+    try:
+        found = load_settings(path, names)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    ctx.default_map = {**(ctx.default_map or {}), **found}
+    ctx.meta["dedupe.config_file"] = str(path)
+
+
+def _config(settings: dict[str, Any]) -> CleanerConfig:
+    """The config from a command's setting parameters; an error names the options."""
+    values = {s.name: settings.pop(s.key) for s in SETTINGS}
+    for s in SETTINGS:
+        if s.optional and values[s.name] == "":
+            values[s.name] = None
+    try:
+        return CleanerConfig(**values)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+_RUN_OPTIONS = [
+    click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=None, envvar=_envvar("jobs"),
+        help="Worker processes (default: all cores). The output is the same for any number.",
+    ),
+    click.option(
+        "--id-field", default="id", show_default=True, envvar=_envvar("id_field"),
+        help="Field holding the id (JSONL key, CSV or Parquet column).",
+    ),
+    click.option(
+        "--title-field", default="title", show_default=True, envvar=_envvar("title_field"),
+        help="Field holding the title, if any (JSONL key, CSV or Parquet column).",
+    ),
+    click.option(
+        "--text-field", default="text", show_default=True, envvar=_envvar("text_field"),
+        help="Field holding the text (JSONL key, CSV or Parquet column).",
+    ),
+]  # fmt: skip
+
+
+def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_RUN_OPTIONS):
+        f = option(f)
+    return f
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
@@ -46,47 +146,7 @@ def cli() -> None:
 )  # fmt: skip
 @click.option("--report", metavar="REPORT.jsonl", help="Write one JSON line per removal here.")
 @click.option("--dry-run", is_flag=True, help="Write only the report and the summary.")
-@click.option(
-    "--keep", type=click.Choice(["first", "longest"]), default=_DEFAULTS.keep, show_default=True,
-    help="Which article of a group of near duplicates to keep.",
-)  # fmt: skip
-@click.option("--headlines/--no-headlines", default=True, help="Remove repeated headlines.")
-@click.option("--paragraphs/--no-paragraphs", default=True, help="Remove repeated paragraphs.")
-@click.option("--boilerplate/--no-boilerplate", default=True, help="Remove corpus boilerplate.")
-@click.option("--documents/--no-documents", default=True, help="Drop near-duplicate articles.")
-@click.option(
-    "--min-docs", type=int, default=_DEFAULTS.boilerplate_min_docs, show_default=True,
-    help="Distinct stories a segment must recur in to be boilerplate.",
-)  # fmt: skip
-@click.option(
-    "--paragraph-threshold", type=float, default=_DEFAULTS.paragraph_threshold,
-    show_default=True, help="Jaccard above which a paragraph repeats an earlier one.",
-)  # fmt: skip
-@click.option(
-    "--document-threshold", type=float, default=_DEFAULTS.document_threshold,
-    show_default=True, help="Jaccard above which an article duplicates an earlier one.",
-)  # fmt: skip
-@click.option(
-    "--site-field", metavar="FIELD",
-    help="JSONL field naming each article's site: boilerplate is then counted per site.",
-)  # fmt: skip
-@click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
-@click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None,
-    help="Worker processes (default: all cores). The output is the same for any number.",
-)  # fmt: skip
-@click.option(
-    "--id-field", default="id", show_default=True,
-    help="Field holding the id (JSONL key, CSV or Parquet column).",
-)  # fmt: skip
-@click.option(
-    "--title-field", default="title", show_default=True,
-    help="Field holding the title, if any (JSONL key, CSV or Parquet column).",
-)  # fmt: skip
-@click.option(
-    "--text-field", default="text", show_default=True,
-    help="Field holding the text (JSONL key, CSV or Parquet column).",
-)  # fmt: skip
+@_run_options
 @click.option(
     "--format", "format_", type=click.Choice(FORMATS, case_sensitive=False), default=None,
     help="Format of the files named directly and of stdin (default: by suffix; stdin: jsonl). "
@@ -105,22 +165,18 @@ def cli() -> None:
     help="Bad input file or line: stop before writing anything (fail), leave it out "
     "(skip), or copy it through unchanged (keep).",
 )  # fmt: skip
-@click.option("-q", "--quiet", is_flag=True, help="Print no summary.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on stderr (default: when stderr is a terminal).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print no summary and no progress.")
+@_setting_options
 def clean(
     inputs: tuple[str, ...],
     output: str | None,
     report: str | None,
     dry_run: bool,
-    keep: str,
-    headlines: bool,
-    paragraphs: bool,
-    boilerplate: bool,
-    documents: bool,
-    min_docs: int,
-    paragraph_threshold: float,
-    document_threshold: float,
-    site_field: str | None,
-    seed: int,
     jobs: int | None,
     id_field: str,
     title_field: str,
@@ -129,7 +185,9 @@ def clean(
     encoding: str,
     force: bool,
     on_error: str,
+    progress: bool | None,
     quiet: bool,
+    **settings: Any,
 ) -> None:
     """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
     .csv/.tsv, .parquet: one per row; any of them .gz, .zst, .bz2 or .xz),
@@ -142,25 +200,14 @@ def clean(
       dedupe clean crawl/ -o cleaned/ --report removals.jsonl
       dedupe clean export.csv.gz scrape.parquet -o cleaned/ --encoding auto
       cat articles.jsonl | dedupe clean - -o - > cleaned.jsonl
+
+    Every setting and run option can also come from a config file (--config, or
+    [tool.dedupe] in pyproject.toml: min-docs = 3) or an environment variable
+    (DEDUPE_MIN_DOCS=3); `dedupe config` shows what applies and why.
     """
     if output is None and not dry_run:
         raise click.UsageError("missing option '-o' / '--output' (or use --dry-run)")
-    settings: dict[str, Any] = {
-        "keep": keep,
-        "headlines": headlines,
-        "paragraphs": paragraphs,
-        "boilerplate": boilerplate,
-        "documents": documents,
-        "boilerplate_min_docs": min_docs,
-        "paragraph_threshold": paragraph_threshold,
-        "document_threshold": document_threshold,
-        "seed": seed,
-        "site_field": site_field,
-    }
-    try:
-        config = CleanerConfig(**settings)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    config = _config(settings)
     fields = Fields(id=id_field, title=title_field, text=text_field)
     bad = BadInput()
     transcoded: dict[str, str] = {}
@@ -270,6 +317,37 @@ def _guarded(run: Callable[[], T]) -> T:
         name = signal.Signals(signum).name
         click.echo(f"Error: interrupted by {name}; no partial file was left behind", err=True)
         sys.exit(128 + signum)
+
+
+@cli.command("config")
+@_run_options
+@_setting_options
+def config_command(**values: Any) -> None:
+    """Show the settings `dedupe clean` would use here (with the same options,
+    environment and config file) and where each comes from.
+
+    \b
+    Example:
+      DEDUPE_MIN_DOCS=3 dedupe config --document-threshold 0.6
+    """
+    ctx = click.get_current_context()
+    _config(dict(values))  # the same checks as `dedupe clean`
+    origin = {
+        ParameterSource.COMMANDLINE: "option",
+        ParameterSource.ENVIRONMENT: "environment",
+        ParameterSource.DEFAULT_MAP: ctx.meta.get("dedupe.config_file", "config file"),
+        ParameterSource.DEFAULT: "default",
+    }
+    for param in ctx.command.params:
+        if param.name is None or not param.expose_value:
+            continue
+        source = ctx.get_parameter_source(param.name)
+        where = origin.get(source, "default") if source is not None else "default"
+        if source is ParameterSource.ENVIRONMENT:
+            where = f"environment ({param.envvar})"
+        value = values[param.name]
+        shown = "" if value is None else str(value).lower() if isinstance(value, bool) else value
+        click.echo(f"{param.name.replace('_', '-'):<24} {shown!s:<12} {where}")
 
 
 @cli.command()
@@ -498,7 +576,7 @@ def explain_command(
 )  # fmt: skip
 @click.option("--sample-seed", type=int, default=1, show_default=True, help="Sampling seed.")
 @click.option(
-    "--only", "settings", multiple=True,
+    "--only", "only", multiple=True,
     type=click.Choice(["headline_threshold", "paragraph_threshold", "boilerplate_min_docs",
                        "document_threshold"]),
     help="Sweep only this setting (repeatable; default: all four).",
@@ -509,41 +587,21 @@ def explain_command(
 )  # fmt: skip
 @click.option("--html", "html_path", metavar="FILE.html", help="Also write the results as a page.")
 @click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
-@click.option(
-    "--min-docs", type=int, default=_DEFAULTS.boilerplate_min_docs, show_default=True,
-    help="Configured: stories a segment must recur in to be boilerplate.",
-)  # fmt: skip
-@click.option(
-    "--paragraph-threshold", type=float, default=_DEFAULTS.paragraph_threshold,
-    show_default=True, help="Configured paragraph threshold.",
-)  # fmt: skip
-@click.option(
-    "--document-threshold", type=float, default=_DEFAULTS.document_threshold,
-    show_default=True, help="Configured document threshold.",
-)  # fmt: skip
-@click.option("--site-field", metavar="FIELD", help="JSONL field naming the site.")
-@click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="MinHash seed.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
-@click.option("--id-field", default="id", show_default=True, help="JSONL id field.")
-@click.option("--title-field", default="title", show_default=True, help="JSONL title field.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL text field.")
+@_run_options
+@_setting_options
 def calibrate_command(
     inputs: tuple[str, ...],
     sample: int,
     sample_seed: int,
-    settings: tuple[str, ...],
+    only: tuple[str, ...],
     examples: int,
     html_path: str | None,
     force: bool,
-    min_docs: int,
-    paragraph_threshold: float,
-    document_threshold: float,
-    site_field: str | None,
-    seed: int,
     jobs: int | None,
     id_field: str,
     title_field: str,
     text_field: str,
+    **values: Any,
 ) -> None:
     """Clean a sample of INPUT at several thresholds and print the removals per
     threshold for each rule, the LSH S-curve with the document threshold marked,
@@ -562,16 +620,7 @@ def calibrate_command(
 
     if html_path is not None and Path(html_path).exists() and not force:
         raise click.UsageError(f"{html_path} already exists (use --force to overwrite)")
-    try:
-        config = CleanerConfig(
-            boilerplate_min_docs=min_docs,
-            paragraph_threshold=paragraph_threshold,
-            document_threshold=document_threshold,
-            site_field=site_field,
-            seed=seed,
-        )
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    config = _config(values)
     fields = Fields(id=id_field, title=title_field, text=text_field)
     result = _guarded(
         lambda: calibrate(
@@ -582,7 +631,7 @@ def calibrate_command(
             fields=fields,
             jobs=jobs or default_jobs(),
             examples=examples,
-            settings=settings
+            settings=only
             or (
                 "headline_threshold",
                 "paragraph_threshold",
