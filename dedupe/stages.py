@@ -22,7 +22,7 @@ from .fingerprint import Batch, bodies, fingerprint_batch
 from .index import Bodies
 from .minhash import Hasher
 from .normalize import normalize
-from .records import Article, Rule
+from .records import Article, Rule, Segment
 from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
 from .rules.headline import title_parts
 from .rules.title import choose_title
@@ -104,10 +104,8 @@ def site_of(article: Article, config: CleanerConfig) -> str:
 
 def is_prose(text: str) -> bool:
     """Whether a line reads as article text: a sentence of some length that does not
-    address the reader or name parts of a page, or a quote's attribution line."""
+    address the reader or name parts of a page."""
     stripped = text.strip()
-    if _ATTRIBUTION.match(stripped):
-        return True
     if len(stripped.split()) < PROSE_MIN_WORDS or not _SENTENCE_END.search(stripped):
         return False
     return _READER.search(stripped) is None and _READER_CASED.search(stripped) is None
@@ -184,10 +182,11 @@ def _boilerplate(
     for i, (info, match, scope) in hits.items():
         rare = info.stories < config.weak_min_share * info.total
         text = batch.segments[k][i].text
-        quoted = i + 1 < len(words) and _ATTRIBUTION.match(batch.segments[k][i + 1].text.strip())
-        if (is_prose(text) or quoted or _embedded(i, body, hits)) and (scope == "sites" or rare):
-            continue  # article text: quoted across sites, a rare template sentence, a
-            # quoted tweet, or a short line inside the article ("Yes." answering a question)
+        if _quoted(batch.segments[k], i):
+            continue  # a quoted tweet or statement and its attribution: the article's
+        if (is_prose(text) or _embedded(i, body, hits)) and (scope == "sites" or rare):
+            continue  # article text: quoted across sites, a rare template sentence, or
+            # a short line inside the article ("Yes." answering a question)
         if match == "shape" and rare:
             continue  # a date or a figure in a few stories is theirs, not a site's stamp
         if not lettered[i] and _embedded(i, body, hits):
@@ -224,6 +223,14 @@ def _affixes(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> fro
         for p in title_parts(batch.norms[i])
     ]
     return frozenset(p for p, key in zip(found, keys) if key in tables.by_site)
+
+
+def _quoted(segments: Sequence[Segment], i: int) -> bool:
+    """An attribution line (``— Name (@handle) July 16, 2018``) or the quote above it."""
+    return any(
+        0 <= j < len(segments) and _ATTRIBUTION.match(segments[j].text.strip()) is not None
+        for j in (i, i + 1)
+    )
 
 
 def _embedded(i: int, body: list[bool], hits: dict[int, Any]) -> bool:
