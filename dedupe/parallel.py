@@ -29,6 +29,7 @@ T = TypeVar("T")
 Stage = Callable[..., T]
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+STOP_TIMEOUT = 5.0  # seconds a killed worker is given to go
 _state: tuple[Any, ...] = ()  # (config, hasher, *extra) in a worker
 
 
@@ -60,9 +61,13 @@ def _die_with_parent() -> None:
                 os._exit(1)
 
 
-def _light(article: Article) -> Article:
-    """What a stage needs of an article (not its raw input line or JSON object)."""
-    return Article(article.id, article.text, article.title, article.extra)
+def _light(article: Article, config: CleanerConfig) -> Article:
+    """What a stage needs of an article: not its raw input line, its record or the fields
+    that name no site (which may be nested data that pickles badly or slowly), so that
+    what crosses to a worker is small and the result never depends on the number of jobs."""
+    names = (config.site_field, config.url_field)
+    extra = {k: v for k, v in article.extra.items() if k in names and isinstance(v, str)}
+    return Article(article.id, article.text, article.title, extra)
 
 
 def _run(stage: Stage[T], articles: list[Article]) -> T:
@@ -91,7 +96,7 @@ def map_batches(
     finished = False
     try:
         for batch in batches:
-            light = [_light(a) for a in batch]
+            light = [_light(a, config) for a in batch]
             pending.append((batch, pool.submit(_run, stage, light)))
             if len(pending) >= 2 * jobs:
                 done, result = pending.popleft()
@@ -101,10 +106,29 @@ def map_batches(
             yield done, _get(result)
         finished = True
     finally:
-        if not finished:  # interrupted or failed: stop the workers now
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop(pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once (on an error or an interrupt) without ever blocking: kill its
+    workers, and let its queues go without flushing, so that neither this call nor the
+    interpreter's exit waits on a pipe that a dead worker will never read."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for process in workers:
+        with suppress(Exception):
+            process.terminate()
+    for queue in (getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)):
+        with suppress(Exception):
+            queue.cancel_join_thread()  # type: ignore[union-attr]
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        with suppress(Exception):
+            process.join(timeout=STOP_TIMEOUT)
+            if process.is_alive():
+                process.kill()
 
 
 def _get(result: Future[T]) -> T:

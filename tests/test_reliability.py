@@ -709,3 +709,35 @@ def test_an_input_changed_between_passes_is_left_out_under_skip_and_keep(
     assert row["file"] == "b.jsonl" and "changed during the run" in row["message"]
     outcome = restore_tree(str(out), str(report), str(tmp_path / "rest"))
     assert [m.split(":")[0] for m in outcome.missing] == ["b.jsonl"]
+
+
+# -- the worker pool: same result for any --jobs, never a hang -------------------------
+
+
+def test_deeply_nested_extra_fields_give_the_same_result_for_any_jobs(tmp_path: Path) -> None:
+    nest = "[" * 600 + "]" * 600  # deeper than pickle can follow, shallower than json's limit
+    lines = [json.dumps({"id": k, "text": story(k)})[:-1] + f', "x": {nest}}}\n' for k in range(6)]
+    src = tmp_path / "deep.jsonl"
+    src.write_text("".join(lines), encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        assert_ok(clean(src, "-o", out, "--jobs", jobs))
+        outputs.append((out / "deep.jsonl").read_bytes())
+    assert outputs[0] == outputs[1] == src.read_bytes()
+
+
+def test_a_run_failing_on_its_last_input_with_two_jobs_never_hangs(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(40):
+        (src / f"{k:03d}.txt").write_text(story(k, 6), encoding="utf-8")
+    (src / "999.txt").write_bytes(b"caf\xe9 latin-1\n")  # the last file: not UTF-8
+    for trial in range(8):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dedupe", "clean", str(src), "-o", str(tmp_path / f"o{trial}"),
+             "--jobs", "2"],
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 1, proc.stderr
+        assert b"999.txt" in proc.stderr and b"Traceback" not in proc.stderr
