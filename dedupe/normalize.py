@@ -350,20 +350,33 @@ _DAYS = (
     "mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|"
     "saturday|sun|sunday"
 )
+_STAMP_WORDS = "published|updated|update|posted|modified|created|edited|yesterday|today"
 _TIME_WORDS = (
-    "published|updated|update|posted|last|modified|created|edited|on|at|am|pm|a|m|p|et|est|"
-    "edt|ct|cst|cdt|pt|pst|pdt|mt|gmt|bst|utc|cet|cest|ist|aest|aedt|sast|hkt|jst|ago|hours|"
-    "hour|hrs|hr|minutes|minute|mins|min|seconds|secs|days|day|weeks|week|months|month|"
-    "yesterday|today|now|just|th|st|nd|rd|of|and|the|time|date|by|us|uk|eastern|pacific|"
-    "central|mountain|local|atlantic"
+    "last|on|at|am|pm|a|m|p|et|est|edt|ct|cst|cdt|pt|pst|pdt|mt|gmt|bst|utc|cet|cest|ist|"
+    "aest|aedt|sast|hkt|jst|ago|hours|hour|hrs|hr|minutes|minute|mins|min|seconds|secs|days|"
+    "day|weeks|week|months|month|now|just|th|st|nd|rd|of|and|the|time|date|by|us|uk|eastern|"
+    "pacific|central|mountain|local|atlantic"
 )
-_DATE_TOKEN = re.compile(rf"^(?:\d+(?:st|nd|rd|th|h|am|pm)?|{_MONTH_NAMES}|{_DAYS}|{_TIME_WORDS})$")
+# A token that makes a line a stamp (a figure, a month or weekday, "updated") ...
+_STRONG_TOKEN = re.compile(rf"^(?:\d\w*|{_MONTH_NAMES}|{_DAYS}|{_STAMP_WORDS})$")
+# ... and the tokens a stamp is made of (those, and "on", "at", "p.m.", "ago", "us/eastern").
+_DATE_TOKEN = re.compile(
+    rf"^(?:\d+(?:st|nd|rd|th|h|am|pm)?|{_MONTH_NAMES}|{_DAYS}|{_STAMP_WORDS}|{_TIME_WORDS})$"
+)
 _FLAT_WORD = re.compile(r"[^\W_]+")
 
 
 def is_date_line(normalized: str) -> bool:
-    """A date, time or update stamp: ``published 10:49 p.m. et june 17, 2019``."""
+    """A date, time or update stamp: ``published 10:49 p.m. et june 17, 2019``; a figure
+    or a month, weekday or stamp word among the first three words, and at most one word
+    that is none of those or a time word."""
     tokens = _FLAT_WORD.findall(normalized)
-    if not tokens or not any(t[0].isdigit() or _DATE_TOKEN.match(t) for t in tokens[:3]):
+    if not tokens or not any(_STRONG_TOKEN.match(t) for t in tokens[:3]):
         return False
-    return sum(1 for t in tokens if not _DATE_TOKEN.match(t)) <= 1
+    other = 0
+    for token in tokens:
+        if not _DATE_TOKEN.match(token):
+            other += 1
+            if other > 1:
+                return False
+    return True
