@@ -49,7 +49,7 @@ import numpy as np
 
 from .minhash import containment, similarity
 
-FIGURE_PERM = 8  # MinHash values over a body's figures
+FIGURE_PERM = 16  # MinHash values over a body's figures
 MIN_FIGURES = 3  # bodies with this many figures each must share theirs to be duplicates
 FIGURE_CONTAINMENT = 0.5
 TABLE_AGREEMENT = 0.9

@@ -312,6 +312,10 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int, str
 def _leading_repeats(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of a run of words at the start of ``text[start:end]`` printed two or more
     times in a row (same words, any case): all copies but the text after them."""
+    window = " ".join(text[start : start + 40 * HEADLINE_MAX_WORDS].split()).casefold()
+    head = window[:12]
+    if len(head) < 12 or window.find(head, 1) < 0:
+        return []  # the start is not printed again nearby (nearly always: cheap)
     words = [
         (m.start(), m.end(), m.group().casefold())
         for m, _ in zip(_WORD_SPAN.finditer(text, start, end), range(3 * HEADLINE_MAX_WORDS))
