@@ -33,7 +33,7 @@ import numpy as np
 from . import kernel
 from .config import CleanerConfig
 from .index import FIGURE_PERM, Bodies
-from .kernel import ngrams, segment_keys, sequence_digest, tokenize
+from .kernel import fmix64, ngrams, segment_keys, sequence_digest, tokenize
 from .minhash import Hasher
 from .normalize import (
     SEP,
@@ -127,14 +127,32 @@ def fingerprint_batch(
     )  # fmt: skip
 
 
-_figure_hashers: dict[int, Hasher] = {}
+def bottom_k(hashes: np.ndarray, owner: np.ndarray, count: int, k: int) -> np.ndarray:
+    """The ``k`` smallest 32-bit values of each group's (distinct) hashes, ascending,
+    padded with 0xFFFFFFFF: a bottom-k sketch, exact for sets of up to ``k``."""
+    out = np.full((count, k), 0xFFFFFFFF, dtype=np.uint32)
+    if not len(hashes):
+        return out
+    values = (hashes >> np.uint64(32)).astype(np.uint32)
+    order = np.lexsort((values, owner))
+    values, owner = values[order], owner[order]
+    starts = np.searchsorted(owner, owner, "left")
+    rank = np.arange(len(owner)) - starts
+    take = rank < k
+    out[owner[take], rank[take]] = values[take]
+    return out
 
 
-def _figure_hasher(config: CleanerConfig) -> Hasher:
-    """MinHash of figures: FIGURE_PERM permutations of the same scheme and seed."""
-    if config.seed not in _figure_hashers:
-        _figure_hashers[config.seed] = kernel.Hasher(FIGURE_PERM, config.seed)
-    return _figure_hashers[config.seed]
+def _figure_pairs(hashes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A body's figures taken in order, each paired with the next one (a rate table that
+    moved by a day shares its figures but not their pairs); a body with one figure
+    gives that figure. Returns the pair hashes and their article."""
+    if not len(hashes):
+        return hashes, owner
+    same = owner[1:] == owner[:-1]
+    pairs = fmix64(hashes[:-1][same] * np.uint64(0x9E3779B97F4A7C15) + hashes[1:][same])
+    alone = np.r_[True, ~same] & np.r_[~same, True]  # the only figure of its body
+    return np.r_[pairs, hashes[alone]], np.r_[owner[:-1][same], owner[alone]]
 
 
 def _distinct(hashes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,7 +196,7 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
     figures = np.bincount(owner, weights=numeric, minlength=n)
     anchor = keep & (tokens.counts >= ANCHOR_MIN_WORDS)
     anchors = np.flatnonzero(anchor)
-    figure_tokens, figure_owner = _distinct(hashes[numeric], owner[numeric])
+    figure_tokens, figure_owner = _distinct(*_figure_pairs(hashes[numeric], owner[numeric]))
     return Bodies(
         ids=np.arange(n, dtype=np.int64),
         signatures=hasher.signatures(shingles, shingle_owner, n),
@@ -186,9 +204,7 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
         words=words,
         eligible=words >= config.document_min_words,
         exact=sequence_digest(hashes, owner, n),
-        figure_sigs=_figure_hasher(config).signatures(
-            (figure_tokens >> np.uint64(32)).astype(np.uint32), figure_owner, n
-        ),
+        figure_sigs=bottom_k(figure_tokens, figure_owner, n, FIGURE_PERM),
         figure_count=np.bincount(figure_owner, minlength=n).astype(np.int32),
         tabular=figures >= FIGURES_SHARE * np.maximum(words, 1),
         anchor_keys=batch.keys[anchors].astype(np.uint64),

@@ -16,12 +16,16 @@ measured as the share of its words in paragraphs found in the other.
 
 Figures veto: news copies of one story report the same figures, while
 template reports (two days' price tables, eurobond issues of two borrowers)
-share every word but the figures. Each body carries a small MinHash of its
-figure tokens (``FIGURE_PERM`` values) and their number; when both bodies
-hold at least ``MIN_FIGURES`` figures, under half of the smaller set of
-figures may be missing from the other, and a body made mostly of figures (a
-table) duplicates another only when their figures agree (estimated Jaccard
-≥ ``TABLE_AGREEMENT``).
+share every word but the figures. Each body carries a bottom-k sketch of its
+figures taken in pairs, each with the next (the ``FIGURE_PERM`` smallest pair
+hashes: exact for up to that many pairs), and their number: the same figures
+in the same order make the same pairs, while a rate table that moved by a day
+shares its figures but few pairs. When both bodies
+hold at least ``MIN_FIGURES`` pairs and neither lies almost wholly inside the
+other (containment < ``FIGURE_CONTAINED``: a copy that dropped paragraphs
+breaks some pairs but no words), at most 40% of the smaller set may be
+missing from the other, and a body made mostly of figures (a table)
+duplicates another only when their pairs agree (Jaccard ≥ ``TABLE_AGREEMENT``).
 
 An **exact repeat** (the same words in the same order: the ``exact`` digest)
 of a kept article is always a duplicate, however short; exact digests of kept
@@ -31,8 +35,8 @@ Keys live in sorted numpy runs merged as they grow (as in a log-structured
 merge tree), so inserting is amortised O(log n) per key and a batch of queries
 is a few ``searchsorted`` calls. Per indexed article the index holds its
 signature (4 bytes per permutation), 8 bytes per band, up to ``MAX_ANCHORS``
-anchors of 12 bytes, 16 bytes of sizes and ids, 37 of figures and 12 of its
-exact digest: 985 bytes by default
+anchors of 12 bytes, 16 bytes of sizes and ids, 69 of figures and 12 of its
+exact digest: 1,017 bytes by default
 (``bench/memory.py`` measures it).
 
 Within a batch, decisions are taken in order: an article is compared with the
@@ -49,10 +53,11 @@ import numpy as np
 
 from .minhash import containment, similarity
 
-FIGURE_PERM = 16  # MinHash values over a body's figures
+FIGURE_PERM = 16  # the smallest hashes of a body's figure pairs kept (a bottom-k sketch)
 MIN_FIGURES = 3  # bodies with this many figures each must share theirs to be duplicates
-FIGURE_CONTAINMENT = 0.5
+FIGURE_CONTAINMENT = 0.6
 TABLE_AGREEMENT = 0.9
+FIGURE_CONTAINED = 0.9
 MAX_BUCKET = 64  # candidates taken from one key: bounds the work on giant buckets
 MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 
@@ -75,8 +80,8 @@ class Bodies:
     words: np.ndarray  # words per body
     eligible: np.ndarray  # bool: bodies too short are neither matched nor indexed
     exact: np.ndarray  # uint64 digest of the body's words in order (0: empty body)
-    figure_sigs: np.ndarray  # (n, FIGURE_PERM) uint32 MinHash of its figure tokens
-    figure_count: np.ndarray  # int32, distinct figure tokens
+    figure_sigs: np.ndarray  # (n, FIGURE_PERM) uint32 bottom-k sketch of its figure pairs
+    figure_count: np.ndarray  # int32, distinct figure pairs
     tabular: np.ndarray  # bool: mostly figures (a table)
     anchor_keys: np.ndarray  # uint64 exact keys of long paragraphs, all bodies together
     anchor_words: np.ndarray  # words of each of those paragraphs
@@ -270,6 +275,7 @@ class DuplicateIndex:
             jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0)
         )
         agree = self._figures_agree(
+            inside,
             bodies.figure_sigs[row],
             pick(self._figure_sigs, bodies.figure_sigs),
             bodies.figure_count[row],
@@ -280,16 +286,31 @@ class DuplicateIndex:
 
     @staticmethod
     def _figures_agree(
-        sig_a: np.ndarray, sig_b: np.ndarray, count_a: np.ndarray, count_b: np.ndarray,
-        tabular: np.ndarray,
+        inside: np.ndarray, sig_a: np.ndarray, sig_b: np.ndarray, count_a: np.ndarray,
+        count_b: np.ndarray, tabular: np.ndarray,
     ) -> np.ndarray:  # fmt: skip
-        """Whether two bodies' figures allow them to be duplicates (see the module doc)."""
-        fig_j = similarity(sig_a, sig_b)
-        both = (count_a >= MIN_FIGURES) & (count_b >= MIN_FIGURES)
-        smaller = np.maximum(np.minimum(count_a, count_b), 1)
-        shared = fig_j * (count_a + count_b) / (1.0 + fig_j) / smaller
+        """Whether two bodies' figures allow them to be duplicates (see the module doc).
+
+        The sketches are bottom-k samples of the figure pairs under one hash: below the
+        smaller of the two sketches' largest values, each holds every pair of its body,
+        so what the two share there estimates (and for small sets, is) the share of one
+        body's pairs found in the other."""
+        full = np.uint32(0xFFFFFFFF)
+        top_a = np.where(count_a > FIGURE_PERM, sig_a[:, -1], full)
+        top_b = np.where(count_b > FIGURE_PERM, sig_b[:, -1], full)
+        limit = np.minimum(top_a, top_b)[:, None]
+        in_a = (sig_a != full) & (sig_a <= limit)
+        in_b = (sig_b != full) & (sig_b <= limit)
+        common = ((sig_a[:, :, None] == sig_b[:, None, :]) & in_a[:, :, None]).any(axis=2)
+        inter = common.sum(axis=1)
+        size_a, size_b = in_a.sum(axis=1), in_b.sum(axis=1)
+        smaller = np.where(count_a <= count_b, size_a, size_b)
+        shared = inter / np.maximum(smaller, 1)
+        agreement = inter / np.maximum(size_a + size_b - inter, 1)
+        both = (count_a >= MIN_FIGURES) & (count_b >= MIN_FIGURES) & (inside < FIGURE_CONTAINED)
+        none = (count_a == 0) & (count_b == 0)
         out: np.ndarray = (~both | (shared >= FIGURE_CONTAINMENT)) & (
-            ~tabular | (fig_j >= TABLE_AGREEMENT) | ((count_a == 0) & (count_b == 0))
+            ~tabular | none | (agreement >= TABLE_AGREEMENT)
         )
         return out
 
