@@ -33,7 +33,7 @@ tool, n = sys.argv[1], int(sys.argv[2])
 rng = np.random.default_rng(1)
 batch = 10_000
 if tool == "dedupe":
-    from dedupe.index import Bodies, DuplicateIndex
+    from dedupe.index import FIGURE_PERM, Bodies, DuplicateIndex
     index = DuplicateIndex(128, 42, 3, 0.5, 0.8)
     before = rss()
     for lo in range(0, n, batch):
@@ -43,7 +43,7 @@ if tool == "dedupe":
             ids=np.arange(lo, lo + m), signatures=sigs, sizes=np.full(m, 300),
             words=np.full(m, 300), eligible=np.ones(m, dtype=bool),
             exact=rng.integers(1, 2**63, size=m, dtype=np.uint64),
-            figure_sigs=np.full((m, 8), 0xFFFFFFFF, dtype=np.uint32),
+            figure_sigs=np.full((m, FIGURE_PERM), 0xFFFFFFFF, dtype=np.uint32),
             figure_count=np.zeros(m, dtype=np.int32), tabular=np.zeros(m, dtype=bool),
             anchor_keys=rng.integers(0, 2**63, size=8 * m, dtype=np.uint64),
             anchor_words=np.full(8 * m, 30), anchor_owner=np.repeat(np.arange(m), 8)))

@@ -78,9 +78,11 @@ class Cleaner:
             yield batch
 
     def _index(self, threshold: float) -> DuplicateIndex:
+        """A duplicate index that chains: a copy of a copy joins the group even when the
+        copy it resembles most was itself dropped (see `DuplicateIndex`)."""
         c = self.config
         return DuplicateIndex(
-            c.num_perm, c.lsh_bands, c.lsh_rows, threshold, c.document_containment
+            c.num_perm, c.lsh_bands, c.lsh_rows, threshold, c.document_containment, chain=True
         )
 
     def _survey(self, records: Iterable[RecordLike]) -> Tables:
@@ -292,6 +294,8 @@ def _result(
             "containment": round(match.containment, 4),
             "exact": match.exact,
         }
+        if match.via is not None:  # matched through a copy that was itself dropped
+            details["via"] = names[match.via][0]
         row = Removal(
             doc=article.id, rule="document", segment=None, start=0, end=len(text), text=text,
             cut_start=0, cut_end=len(text), cut_text=text, matched_doc=other,

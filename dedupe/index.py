@@ -35,8 +35,8 @@ Keys live in sorted numpy runs merged as they grow (as in a log-structured
 merge tree), so inserting is amortised O(log n) per key and a batch of queries
 is a few ``searchsorted`` calls. Per indexed article the index holds its
 signature (4 bytes per permutation), 8 bytes per band, up to ``MAX_ANCHORS``
-anchors of 12 bytes, 16 bytes of sizes and ids, 69 of figures and 12 of its
-exact digest: 1,017 bytes by default
+anchors of 12 bytes, 20 bytes of sizes and ids, 69 of figures and 12 of its
+exact digest: 1,021 bytes by default
 (``bench/memory.py`` measures it).
 
 Within a batch, decisions are taken in order: an article is compared with the
@@ -46,7 +46,6 @@ kept, so the result does not depend on the batch size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,10 +63,11 @@ MAX_ANCHORS = 6  # paragraph anchors stored per indexed article
 
 @dataclass(frozen=True)
 class Match:
-    key: int  # id of the indexed (kept) article
+    key: int  # id of the kept article it duplicates
     similarity: float  # estimated Jaccard similarity of the two bodies
     containment: float  # estimated share of one body inside the other (the larger share)
     exact: bool = False  # the same words in the same order
+    via: int | None = None  # the dropped copy it matched, itself a duplicate of ``key``
 
 
 @dataclass
@@ -104,10 +104,20 @@ class DuplicateIndex:
     """Kept article bodies; finds, for each new one, its best verified duplicate."""
 
     def __init__(
-        self, num_perm: int, bands: int, rows: int, threshold: float, contained: float
+        self,
+        num_perm: int,
+        bands: int,
+        rows: int,
+        threshold: float,
+        contained: float,
+        chain: bool = False,
     ) -> None:
+        """``chain``: index dropped bodies too, so that a copy of a copy is found even
+        when the copy it resembles most was itself dropped (a later body matching a
+        dropped one is dropped as its duplicate; report rows name the dropped one)."""
         self.bands, self.rows = bands, rows
         self.threshold, self.contained = threshold, contained
+        self.chain = chain
         self._band_runs = _SortedRuns(np.uint32)  # band keys (salted with the band number)
         self._anchor_runs = _SortedRuns(np.uint64)  # paragraph key
         self._exact_runs = _SortedRuns(np.uint64)  # exact digest -> caller id
@@ -118,6 +128,7 @@ class DuplicateIndex:
         self._figure_count = _Rows((), np.int32)
         self._tabular = _Rows((), np.bool_)
         self._ids = _Rows((), np.int32)  # caller's id of each stored row
+        self._reps = _Rows((), np.int32)  # ... and of its kept representative (chain)
 
     def __len__(self) -> int:
         return len(self._ids.data)
@@ -135,14 +146,13 @@ class DuplicateIndex:
             self._figure_count,
             self._tabular,
             self._ids,
+            self._reps,
         )
         return sum(p.nbytes() for p in parts)
 
-    def process(
-        self, bodies: Bodies, on_keep: Callable[[int], None] | None = None
-    ) -> list[Match | None]:
-        """For each body in order: its best verified match among the kept ones, or None
-        (then it is kept and indexed if eligible)."""
+    def process(self, bodies: Bodies) -> list[Match | None]:
+        """For each body in order: its best verified match among the indexed ones, or None
+        (then it is kept and indexed; under ``chain``, a dropped body is indexed too)."""
         n = len(bodies.ids)
         results: list[Match | None] = [None] * n
         if n == 0:
@@ -165,36 +175,51 @@ class DuplicateIndex:
             x[order] for x in (row, other, stored, score, key, jac, inside)
         )
         starts = np.searchsorted(row, np.arange(n + 1))
-        kept = np.zeros(n, dtype=bool)
-        first_with: dict[int, int] = {}  # exact digest -> first kept row of this batch
+        indexed = np.zeros(n, dtype=bool)  # rows indexed: kept, or dropped under `chain`
+        rep = bodies.ids.astype(np.int64)  # each row's kept representative
+        first_with: dict[int, int] = {}  # exact digest -> first indexed row of this batch
+        stored_rep = self._reps.data[np.where(stored, other, 0)] if len(self) else key
         for r in range(n):
             digest = int(bodies.exact[r])
-            if digest:
-                if exact[r] >= 0:
-                    results[r] = Match(int(exact[r]), 1.0, 1.0, True)
-                    continue
-                if digest in first_with:
-                    results[r] = Match(int(bodies.ids[first_with[digest]]), 1.0, 1.0, True)
-                    continue
-            if not bodies.eligible[r]:
+            if digest and exact[r] >= 0:
+                results[r] = Match(int(exact[r]), 1.0, 1.0, True)
+            elif digest and digest in first_with:
+                results[r] = Match(int(rep[first_with[digest]]), 1.0, 1.0, True)
+            elif bodies.eligible[r]:
+                results[r] = self._best(r, starts, other, stored, key, stored_rep, rep,
+                                        indexed, bodies.eligible, jac, inside)  # fmt: skip
+            match = results[r]
+            if match is not None:
+                rep[r] = match.key
+            if match is None or (self.chain and not match.exact):
+                indexed[r] = True
                 if digest:
-                    first_with[digest] = r
-                    kept[r] = True
-                    if on_keep is not None:
-                        on_keep(r)
-                continue
-            for c in range(starts[r], starts[r + 1]):
-                if stored[c] or (kept[other[c]] and bodies.eligible[other[c]]):
-                    results[r] = Match(int(key[c]), float(jac[c]), float(inside[c]))
-                    break
-            else:
-                kept[r] = True
-                if digest:
-                    first_with[digest] = r
-                if on_keep is not None:
-                    on_keep(r)
-        self._insert(bodies, kept, bands)
+                    first_with.setdefault(digest, r)
+        self._insert(bodies, indexed, bands, rep)
         return results
+
+    @staticmethod
+    def _best(
+        r: int, starts: np.ndarray, other: np.ndarray, stored: np.ndarray, key: np.ndarray,
+        stored_rep: np.ndarray, rep: np.ndarray, indexed: np.ndarray, eligible: np.ndarray,
+        jac: np.ndarray, inside: np.ndarray,
+    ) -> Match | None:  # fmt: skip
+        """Row ``r``'s best verified candidate (they come best first): a kept article
+        before a dropped one it was matched through."""
+        chained: Match | None = None
+        for c in range(starts[r], starts[r + 1]):
+            o = int(other[c])
+            if stored[c]:
+                found, kept = int(key[c]), int(stored_rep[c])
+            elif indexed[o] and eligible[o]:
+                found, kept = int(key[c]), int(rep[o])
+            else:
+                continue
+            if found == kept:
+                return Match(kept, float(jac[c]), float(inside[c]))
+            if chained is None:
+                chained = Match(kept, float(jac[c]), float(inside[c]), via=found)
+        return chained
 
     def _exact(self, bodies: Bodies) -> np.ndarray:
         """For each body, the caller id of a stored article with the same exact digest, or -1."""
@@ -314,9 +339,9 @@ class DuplicateIndex:
         )
         return out
 
-    def _insert(self, bodies: Bodies, kept: np.ndarray, bands: np.ndarray) -> None:
+    def _insert(self, bodies: Bodies, kept: np.ndarray, bands: np.ndarray, rep: np.ndarray) -> None:
         exact = np.flatnonzero(kept & (bodies.exact != 0))
-        self._exact_runs.insert(bodies.exact[exact], bodies.ids[exact])
+        self._exact_runs.insert(bodies.exact[exact], rep[exact])
         rows = np.flatnonzero(kept & bodies.eligible)
         if not len(rows):
             return
@@ -330,6 +355,7 @@ class DuplicateIndex:
         self._figure_count.extend(bodies.figure_count[rows])
         self._tabular.extend(bodies.tabular[rows])
         self._ids.extend(bodies.ids[rows])
+        self._reps.extend(rep[rows])
         band_rows = stored[np.repeat(np.arange(len(kept)), self.bands)]
         mask = band_rows >= 0
         self._band_runs.insert(bands[mask], band_rows[mask])

@@ -33,7 +33,7 @@ RESTORE_FIELDS = {"text_json", "raw_text", "raw_line"}
 DETAIL_FIELDS = {
     "stories", "sites", "match", "scope", "first_doc",  # boilerplate
     "variant",  # headline
-    "matched_file", "matched_line", "containment", "exact",  # document
+    "matched_file", "matched_line", "containment", "exact", "via",  # document
 }  # fmt: skip
 
 _VOCABULARY = (

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from dedupe import Cleaner, CleanerConfig
 from dedupe.cli import cli
-from dedupe.index import Bodies, DuplicateIndex
+from dedupe.index import FIGURE_PERM, Bodies, DuplicateIndex
 
 from .data import bbc_articles
 from .test_cli import untimed
@@ -85,7 +85,7 @@ def test_index_memory_per_article_under_1kb() -> None:
                 words=np.full(1000, 300),
                 eligible=np.ones(1000, dtype=bool),
                 exact=rng.integers(1, 2**63, size=1000, dtype=np.uint64),
-                figure_sigs=np.full((1000, 8), 0xFFFFFFFF, dtype=np.uint32),
+                figure_sigs=np.full((1000, FIGURE_PERM), 0xFFFFFFFF, dtype=np.uint32),
                 figure_count=np.zeros(1000, dtype=np.int32),
                 tabular=np.zeros(1000, dtype=bool),
                 anchor_keys=anchors,
