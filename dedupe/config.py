@@ -139,7 +139,7 @@ class CleanerConfig:
         "Jaccard (word bigrams) at which a paragraph repeats an earlier one.", **UNIT,
     )  # fmt: skip
     paragraph_containment: float = _setting(
-        0.95, "--paragraph-containment",
+        0.85, "--paragraph-containment",
         "Share of a paragraph found in an earlier one at which it repeats it.", **UNIT,
     )  # fmt: skip
     paragraph_min_words: int = _setting(

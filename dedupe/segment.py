@@ -198,7 +198,7 @@ def _table_joins(contents: list[str]) -> set[int]:
     A row is a short line of which at least a quarter of the words are figures; a
     short line just above a row is its label (``Year``, ``Nine mths``), unless that
     row is a date (a headline above ``Posted January 1, 2008 16:10``). A run of two
-    or more such lines holding at least two rows is joined. A headline or a
+    or more such lines holding at least two different rows is joined. A headline or a
     copyright line with a year in it is not a row.
     """
     n = len(contents)
@@ -218,7 +218,8 @@ def _table_joins(contents: list[str]) -> set[int]:
         end = p
         while end + 1 < n and member[end + 1]:
             end += 1
-        if end > p and sum(figures[p : end + 1]) >= 2:
+        rows = {contents[q].strip().casefold() for q in range(p, end + 1) if figures[q]}
+        if end > p and len(rows) >= 2:  # a headline with a score printed twice is no table
             joins.update(range(p + 1, end + 1))
         p = end + 1
     return joins

@@ -31,7 +31,8 @@ from .rules.title import choose_title
 PROSE_MIN_WORDS = 4
 BODY_MIN_WORDS = 15  # a segment this long that is not boilerplate is article text
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
-_ATTRIBUTION = re.compile(r"^[—―–-]\s*\w")  # "— Donald J. Trump (@realDonaldTrump) ..."
+_FIGURES = re.compile(r"\d+")
+_ATTRIBUTION = re.compile(r"^(?:[—―]\s*[A-Z]|.{0,80}\(@\w{1,30}\))")  # "— Name (@handle) ..."
 _READER = re.compile(
     r"\b(?:you|your|yours|you're|we're|our|ours|click|subscribe|subscribers|subscription|"
     r"sign up|sign in|signup|log in|login|log on|newsletters?|e-?mail|cookies?|copyright|"
@@ -302,6 +303,8 @@ def _repeat(
     best: tuple[int, float] | None = None
     for earlier, score in batch.repeats.get(at, ()):
         local = earlier - base
-        if local in kept and (best is None or score > best[1]):
+        # figures must agree: "traded for April at 34-5/8" is not "March at 34-3/4"
+        same_figures = _FIGURES.findall(batch.norms[earlier]) == _FIGURES.findall(batch.norms[at])
+        if local in kept and same_figures and (best is None or score > best[1]):
             best = (local, score)
     return best

@@ -134,7 +134,13 @@ def choose_title(
     n = len(raw)
 
     def figures(i: int, line: int) -> bool:
-        return 0 <= i < n and is_figures(raw[i].splitlines()[line] if raw[i].strip() else "")
+        """Whether segment ``i``'s first (0) or last (-1) line is a row of figures other
+        than a copy of a neighbour (a score headline printed twice is no table)."""
+        if not 0 <= i < n or not raw[i].strip():
+            return False
+        text = raw[i].splitlines()[line]
+        copies = {raw[j].strip().casefold() for j in (i - 1, i + 1) if 0 <= j < n}
+        return is_figures(text) and text.strip().casefold() not in copies
 
     def eligible(i: int) -> bool:
         if excluded[i] or not headline_like(raw[i], normalized[i]):
