@@ -31,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from .normalize import is_date_line
 from .records import Segment
 
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # A line ending in one of these closes a sentence, so a wrapped paragraph ends there.
 _CLOSERS = tuple(".!?:;\"'”’)]»…")
@@ -110,6 +109,11 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _WORD_SPAN = re.compile(r"\w+")
+_FIGURE_HINT = re.compile(
+    r"\d|\b(?:vs|nil|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty)\b",
+    re.IGNORECASE,
+)
 # A whitespace-separated token that holds a digit or is a number word (or "vs").
 _FIGURE_TOKEN = re.compile(
     r"(?<!\S)(?:\S*\d\S*|(?:vs|nil|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
@@ -119,21 +123,31 @@ _FIGURE_TOKEN = re.compile(
 )
 
 
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
+
+
 def _is_blank(line: str) -> bool:
     """Only whitespace and invisible characters."""
-    return _TEXT.search(line) is None
+    stripped = line.strip()
+    if not stripped:
+        return True
+    return stripped[0] in _INVISIBLE and not stripped.translate(_DROP_INVISIBLE).strip()
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, content) of each line; ``end`` excludes the line break."""
+    """(start, end, content) of each line; ``end`` excludes the line break (and a
+    ``\r`` before it)."""
     out = []
-    for m in _LINE.finditer(text):
-        start, end = m.span()
-        if text[end - 1 : end] == "\n":
-            end -= 1
-            if text[end - 1 : end] == "\r" and end > start:
-                end -= 1
-        out.append((start, end, text[start:end]))
+    pos = 0
+    pieces = text.split("\n")
+    last = pieces.pop()  # after the last line break: a line only if not empty
+    for piece in pieces:
+        end = pos + len(piece)
+        content = piece[:-1] if piece.endswith("\r") else piece
+        out.append((pos, pos + len(content), content))
+        pos = end + 1
+    if last:
+        out.append((pos, pos + len(last), last))
     return out
 
 
@@ -187,6 +201,8 @@ def is_figures(line: str) -> bool:
     ``Pay April 30``, ``Record March nine``, ``Revs nil vs nil``."""
     if len(line) > TABLE_MAX_WIDTH and len(line.strip()) > TABLE_MAX_WIDTH:
         return False
+    if not _FIGURE_HINT.search(line):
+        return False  # no digit and no number word: the common case, decided cheaply
     tokens = line.split()
     return bool(tokens) and len(_FIGURE_TOKEN.findall(line)) >= FIGURES_SHARE * len(tokens)
 
