@@ -51,6 +51,7 @@ from .segment import segment
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
 ANCHOR_MIN_WORDS = 12  # paragraphs this long are exact-match anchors for duplicate articles
+MAX_NEAR_SEGMENTS = 2000  # near repeats are looked for among an article's first segments
 TITLE_WINDOW = 10  # the parts of title-tag lines among the first segments are counted too
 FIGURES_SHARE = 0.3  # a body with this share of words holding digits is mostly figures
 _STANDALONE = frozenset({"line", "paragraph", "piece", "sentence"})
@@ -111,8 +112,11 @@ def fingerprint_batch(
     )
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
-        article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
-        pairs = kernel.repeated_pairs(tokens, article_of, config, judged)
+        counts = np.diff(first)
+        article_of = np.repeat(np.arange(len(articles), dtype=np.intp), counts)
+        position = np.arange(len(norms)) - np.repeat(first[:-1], counts)
+        near = judged & (position < MAX_NEAR_SEGMENTS)  # beyond: exact repeats only
+        pairs = kernel.repeated_pairs(tokens, article_of, config, near)
     parts: list[str] = []
     owners: list[int] = []
     for k in range(len(articles)):
