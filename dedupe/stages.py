@@ -30,6 +30,7 @@ from .rules.title import choose_title
 # A line that reads as article text: a sentence that does not address the reader.
 PROSE_MIN_WORDS = 4
 BODY_MIN_WORDS = 15  # a segment this long that is not boilerplate is article text
+RUN_FREE_WORDS = 30  # a repeated sentence this long is a repeat on its own
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _FIGURES = re.compile(r"\d+")
 _ATTRIBUTION = re.compile(r"^(?:[—―]\s*[A-Z]|.{0,80}\(@\w{1,30}\))")  # "— Name (@handle) ..."
@@ -276,22 +277,40 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     if c.paragraphs:
         indexed: dict[int, int] = {}  # exact key -> first kept segment with it
         kept: set[int] = set()
+        hits: dict[int, tuple[int, float]] = {}
         for i in range(len(segments)):
             if i in removed:
                 continue
             if i != title and judged[i]:
                 hit = _repeat(span.start + i, span.start, keys[i], batch, indexed, kept)
                 if hit is not None:
-                    removed[i] = Decision("paragraph", None, hit[0], hit[1])
+                    hits[i] = hit
                     continue
             kept.add(i)
             indexed.setdefault(keys[i], i)
+        for i, (at, score) in hits.items():
+            if segments[i].kind == "sentence" and not _in_run(i, at, hits, words[i]):
+                continue  # a sentence said twice (a quote repeated) is the article's
+            removed[i] = Decision("paragraph", None, at, score)
     return Verdict(
         [s.start for s in segments],
         [s.end for s in segments],
         dict(sorted(removed.items())),
         title,
         field_title is not None,
+    )
+
+
+def _in_run(i: int, at: int, hits: dict[int, tuple[int, float]], words: int) -> bool:
+    """Whether a repeated sentence is part of a repeated passage (the sentence before or
+    after it repeats the one before or after its earlier copy), or long enough to be a
+    paragraph on its own: in a text without line breaks, one repeated sentence is often
+    a quote said twice, a repeated run of them a paragraph captured twice."""
+    before, after = hits.get(i - 1), hits.get(i + 1)
+    return (
+        words >= RUN_FREE_WORDS
+        or (before is not None and before[0] == at - 1)
+        or (after is not None and after[0] == at + 1)
     )
 
 
