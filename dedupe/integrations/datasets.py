@@ -62,20 +62,19 @@ def clean_dataset(
             yield chunk
 
     outcome = collect(cleaner, Rows(n, chunks), "<Dataset>", drop)
-    out = dataset
+    out = dataset.add_column(dropped_column, outcome.dropped, feature=datasets.Value("bool"))
+    added = [dropped_column]
+    for rule, name in columns.counts().items():
+        out = out.add_column(name, outcome.counts[rule], feature=datasets.Value("int64"))
+        added.append(name)
     order = list(dataset.column_names)
-    target = cleaned_column or text_column
-    if cleaned_column is None:
+    if cleaned_column is None:  # replaced (once other columns exist: a table has some)
         out = out.remove_columns(text_column)
     else:
         order.append(cleaned_column)
     text_type = dataset.features[text_column]
-    out = out.add_column(target, outcome.cleaned, feature=text_type)
-    out = out.add_column(dropped_column, outcome.dropped, feature=datasets.Value("bool"))
-    order.append(dropped_column)
-    for rule, name in columns.counts().items():
-        out = out.add_column(name, outcome.counts[rule], feature=datasets.Value("int64"))
-        order.append(name)
+    out = out.add_column(cleaned_column or text_column, outcome.cleaned, feature=text_type)
+    order += added
     out = out.select_columns(order)
     if not outcome.keep.all():
         out = out.select(np.flatnonzero(outcome.keep))
