@@ -47,6 +47,11 @@ class Feed:
         name: str | None = None,
         progress: Progress | None = None,
     ) -> None:
+        if hasattr(records, "iterrows") and hasattr(records, "columns"):  # pandas
+            raise TypeError(
+                "a DataFrame iterates over its column names; clean it with "
+                "dedupe.integrations.clean_dataframe(df), or pass df.to_dict('records')"
+            )
         self._records = records
         self._spool = RecordSpool() if iter(records) is records else None
         self._head: list[Any] = []  # the first records of a one-shot iterator, peeked at

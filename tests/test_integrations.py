@@ -89,6 +89,11 @@ def test_dataframe_nan_text_and_on_error() -> None:
     assert out.drop(index="row4")["text"].tolist() == expected(records_of(good))["text"]
 
 
+def test_a_dataframe_given_to_clean_is_refused_with_a_hint() -> None:
+    with pytest.raises(TypeError, match="clean_dataframe"):
+        list(Cleaner(jobs=1).clean(frame()))
+
+
 def test_dataframe_columns_named_by_the_caller() -> None:
     df = frame().rename(columns={"id": "doc_id", "text": "body"}).drop(columns=["title"])
     with pytest.raises(ConfigError, match=r"no id column 'id'.*id_column=None"):
