@@ -48,7 +48,8 @@ def command(corpus: Path, *options: str) -> list[str]:
 
 def environment() -> dict[str, str]:
     env = dict(os.environ, TERM="xterm", COLUMNS="120")
-    env.pop("NO_COLOR", None)
+    for name in ("NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):  # rich's overrides
+        env.pop(name, None)
     return env
 
 
