@@ -11,22 +11,28 @@
 
 Input that can be iterated twice (a list, or a reader such as
 `dedupe.io.Corpus`) is read twice and never held in memory; a one-shot
-iterator is first collected into a list. The cleaner never opens files.
-Results depend neither on the batch size nor on the number of jobs.
+iterator is written to a temporary file as it is read and replayed from there
+(`dedupe.feed`, `dedupe.spool`). Records are checked on the way in (bad ones
+follow ``on_error``). The cleaner opens no input or output files. Results
+depend neither on the batch size nor on the number of jobs.
 """
 
 from __future__ import annotations
 
 import array
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from .config import CleanerConfig
+from .errors import ConfigError, InputError
+from .feed import ON_ERROR, Feed, OnError
 from .index import Bodies, DuplicateIndex, Match
 from .normalize import fmix64
-from .parallel import map_batches
+from .parallel import default_jobs, map_batches
+from .progress import Progress
 from .records import Article, Removal, Result, Source, Title
 from .report import Summary
 from .rules.boilerplate import BoilerplateCounter, site_hash
@@ -42,28 +48,76 @@ class Cleaner:
     """Removes repeated headlines, repeated paragraphs, boilerplate and near-duplicate articles."""
 
     def __init__(
-        self, config: CleanerConfig | None = None, batch_size: int = BATCH_SIZE, jobs: int = 1
+        self,
+        config: CleanerConfig | None = None,
+        batch_size: int = BATCH_SIZE,
+        jobs: int | None = None,
+        *,
+        on_error: OnError = "fail",
+        progress: bool | Progress = False,
     ) -> None:
-        """``jobs`` processes do the per-article work (the output is the same for any
-        number); ``batch_size`` articles are handled at a time."""
+        """``jobs`` processes do the per-article work (default: all cores, as ``dedupe
+        clean``; the output is the same for any number); ``batch_size`` articles are
+        handled at a time. ``on_error`` says what a bad record does: ``"fail"`` raises
+        `InputError` (naming its position: ``<input>:record 12: ...``) before any
+        result; ``"skip"`` leaves it out of the results; ``"keep"`` hands it back
+        unchanged, at its place, as a `Result` with ``error`` set and no removals.
+        Either way it is listed in `problems`. ``progress=True`` draws a progress bar
+        on stderr when that is a terminal; a `dedupe.progress.Progress` is told instead."""
+        if on_error not in ON_ERROR:
+            raise ConfigError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
         self.config = config or CleanerConfig()
         self.batch_size = max(1, batch_size)
-        self.jobs = max(1, jobs)
+        self.jobs = max(1, jobs if jobs is not None else default_jobs())
+        self.on_error: OnError = on_error
+        self.progress = progress
         self.summary = Summary()
+        self.problems: list[InputError] = []  # bad records of the latest `clean`
         self._names = Names()
 
     # -- public API -------------------------------------------------------
 
-    def clean(self, records: Iterable[RecordLike]) -> Iterator[Result]:
-        """One `Result` per input record, in input order."""
-        if iter(records) is records:  # a one-shot iterator: keep it for the second pass
-            records = list(records)
+    def clean(self, records: Iterable[RecordLike], *, name: str | None = None) -> Iterator[Result]:
+        """One `Result` per input record, in input order (bad records: see ``on_error``).
+
+        ``records`` are mappings (``id``: str or int, ``text``, optional ``title``,
+        any other keys carried in ``extra``) or `Article` objects. Input that can be
+        iterated again (a list, `dedupe.io.Corpus`) is read in each pass; a one-shot
+        iterator is written to a temporary file as the first pass reads it and replayed
+        from there (removed when the iteration ends, fails or is abandoned). ``name``
+        names the input in errors (default ``<input>``)."""
         self.summary = Summary()
-        boiler = self._survey(records)
-        drops = None
-        if self.config.keep == "longest" and self.config.documents:
-            drops = self._choose_longest(records, boiler)
-        yield from self._emit(records, boiler, drops)
+        bar = _progress(self.progress)
+        feed = Feed(records, self.on_error, name=name, progress=bar)
+        self.problems = feed.problems
+        c = self.config
+        passes = 3 if c.keep == "longest" and c.documents else 2
+        jobs = self.jobs
+        if jobs > 1 and feed.at_most(self.batch_size):
+            self.jobs = 1  # one batch: worker processes would only add their start-up
+        try:
+            if bar is not None:
+                bar.start(f"reading (1/{passes})", None)
+            boiler = self._survey(feed)
+            drops = None
+            if passes == 3:
+                if bar is not None:
+                    bar.start(f"ranking (2/{passes})", feed.count)
+                drops = self._choose_longest(feed, boiler)
+            if bar is not None:
+                bar.start(f"cleaning ({passes}/{passes})", feed.count)
+            feed.counting, feed.final = False, True
+            for emitted, result in enumerate(self._emit(feed, boiler, drops)):
+                yield from feed.kept_until(emitted)
+                yield result
+                if bar is not None:
+                    bar.advance()
+            yield from feed.kept_until()
+        finally:
+            self.jobs = jobs
+            feed.close()
+            if bar is not None:
+                bar.close()
 
     # -- stages -----------------------------------------------------------
 
@@ -169,6 +223,17 @@ class Cleaner:
                 self.summary.add(result, len(verdict.starts))
                 yield result
             ordinal += len(batch)
+
+
+def _progress(progress: bool | Progress) -> Progress | None:
+    """The `Progress` to tell: ``True`` is a bar on stderr if that is a terminal."""
+    if progress is True:
+        if not sys.stderr.isatty():
+            return None
+        from .progress import Bar
+
+        return Bar()
+    return progress or None
 
 
 class Names:

@@ -22,6 +22,7 @@ from .io.atomic import interrupt_handler
 from .io.encoding import canonical
 from .kernel import describe as kernel_path
 from .parallel import default_jobs
+from .progress import Bar
 from .report.summary import plural
 from .run import BadInput, clean_paths
 from .settings import find_pyproject
@@ -211,10 +212,14 @@ def clean(
     fields = Fields(id=id_field, title=title_field, text=text_field)
     bad = BadInput()
     transcoded: dict[str, str] = {}
+    bar = _bar(progress, quiet)
 
     def on_problem(problem: Problem) -> None:
         if not problem.warning:  # warnings (duplicate ids) are listed after the run
-            click.echo(str(problem), err=True)
+            if bar is not None:
+                bar.echo(str(problem))  # above the bar
+            else:
+                click.echo(str(problem), err=True)
 
     summary, skipped = _guarded(
         lambda: clean_paths(
@@ -231,6 +236,7 @@ def clean(
             format=cast(Format | None, format_.lower() if format_ else None),
             encoding=encoding,
             transcoded=transcoded,
+            progress=bar,
         )  # fmt: skip
     )
     if not quiet:
@@ -259,6 +265,14 @@ def clean(
 
 
 MAX_WARNINGS = 20
+
+
+def _bar(progress: bool | None, quiet: bool) -> Bar | None:
+    """The progress bar on stderr: with --progress, or by default when stderr is a
+    terminal; never with --quiet."""
+    if quiet or progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    return Bar()  # rich is imported only now
 
 
 def _encoding(value: str) -> str:

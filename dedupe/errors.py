@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 
 class DedupeError(Exception):
     """Base class of every error raised by dedupe."""
@@ -13,7 +16,8 @@ class ConfigError(DedupeError, ValueError):
 
 class InputError(DedupeError):
     """A bad input file or record; names the file and, where known, the line (JSONL,
-    CSV: the record's first line) or the row (Parquet)."""
+    CSV: the record's first line) or the row (Parquet); for records given to
+    `Cleaner.clean`, the input (``<input>``) and the record's 1-based position."""
 
     def __init__(
         self,
@@ -22,17 +26,26 @@ class InputError(DedupeError):
         line: int | None = None,
         *,
         row: int | None = None,
+        record: int | None = None,
     ) -> None:
         self.path = path
         self.line = line
         self.row = row
+        self.record = record
         self.reason = message
         where = path or "<input>"
         if line is not None:
             where = f"{where}:{line}"
         elif row is not None:
             where = f"{where}:row {row}"
+        elif record is not None:
+            where = f"{where}:record {record}"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its parts (the default would pass the whole message as ``message``)."""
+        rebuild = functools.partial(type(self), row=self.row, record=self.record)
+        return rebuild, (self.reason, self.path, self.line)
 
 
 class OutputError(DedupeError):

@@ -29,7 +29,10 @@ class Source:
 
 @dataclass
 class Article:
-    """One article: its id, optional title, text, and any other fields, carried untouched."""
+    """One article: its id, optional title, text, and any other fields, carried untouched.
+
+    ``id`` is always text (as in the report); an integer id given by the input is
+    kept in ``int_id`` too, and `given_id` gives the id back with its type."""
 
     id: str
     text: str
@@ -47,6 +50,13 @@ class Article:
     # lines before it that are no article, a reference to its Parquet row): opaque to
     # the cleaner, so that cleaned copies are written from the pass that made them.
     carry: Any = field(default=None, repr=False, compare=False)
+    # The id when the input gave an integer (``id`` is then its decimal text).
+    int_id: int | None = field(default=None, repr=False)
+
+    @property
+    def given_id(self) -> str | int:
+        """The id as the input gave it: an integer stays an integer."""
+        return self.id if self.int_id is None else self.int_id
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any], source: Source | None = None) -> Article:
@@ -67,8 +77,13 @@ class Article:
             raise InputError(
                 f"field 'id' must be a string or integer, got {type(ident).__name__}", where
             )
+        try:
+            name = str(ident)
+        except ValueError:  # an integer beyond Python's digit limit for str()
+            raise InputError("field 'id' is an integer too long to use as an id", where) from None
         extra = {k: v for k, v in record.items() if k not in ("id", "title", "text")}
-        return cls(id=str(ident), text=text, title=title, extra=extra, source=source)
+        int_id = ident if isinstance(ident, int) else None
+        return cls(id=name, text=text, title=title, extra=extra, source=source, int_id=int_id)
 
 
 @dataclass(frozen=True)
@@ -163,10 +178,17 @@ class Result:
     removals: list[Removal]
     dropped: bool = False
     title: Title | None = None  # the title chosen (None when the article has none)
+    # A bad input record passed through unchanged (``Cleaner(on_error="keep")``): why
+    # it is bad. Its ``text`` is the input's text if that was a string, else "".
+    error: InputError | None = None
 
     def to_record(self) -> dict[str, Any]:
-        """The cleaned article as a plain record: ``id``, ``title`` if any, ``text``, extras."""
-        record: dict[str, Any] = {"id": self.article.id}
+        """The cleaned article as a plain record: ``id`` (an integer id stays one),
+        ``title`` if any, ``text``, extras. A bad record kept under ``on_error="keep"``
+        comes back as it was given."""
+        if self.error is not None and self.article.record is not None:
+            return dict(self.article.record)
+        record: dict[str, Any] = {"id": self.article.given_id}
         if self.article.title is not None:
             record["title"] = self.article.title
         record["text"] = self.text

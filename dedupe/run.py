@@ -18,6 +18,7 @@ from .io.formats import Format
 from .io.lock import locked
 from .io.paths import STDIN, check_report_path
 from .io.readers import OnError, Problem
+from .progress import Progress
 from .report import Summary, summary_row
 
 
@@ -60,6 +61,7 @@ def clean_paths(
     format: Format | None = None,
     encoding: str = "utf-8",
     transcoded: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
@@ -69,7 +71,8 @@ def clean_paths(
     by default); files in folders go by their suffix. ``encoding`` is the
     inputs' encoding (a Python codec name, or ``auto`` to detect it per file);
     each input read in another encoding than UTF-8 is added to ``transcoded``
-    (path -> encoding) and named in the report.
+    (path -> encoding) and named in the report. ``progress`` is told how the
+    passes go (see `dedupe.progress`).
 
     With ``on_error="fail"`` every input is checked before anything is written: a
     bad file raises `InputError` during the first pass, so no output is committed.
@@ -98,6 +101,7 @@ def clean_paths(
         args = (
             files, output, config, report, fields or Fields(), on_error, on_problem,
             bad if bad is not None else BadInput(), jobs, encoding, spool, unreadable, transcoded,
+            progress,
         )  # fmt: skip
         if folder:
             assert output is not None
@@ -127,6 +131,7 @@ def _run(
     spool: Spool | None,
     unreadable: list[tuple[InputFile, InputError]],
     transcoded: dict[str, str] | None,
+    progress: Progress | None,
 ) -> Summary:
     bad.action = on_error
 
@@ -137,7 +142,7 @@ def _run(
 
     for folder, error in unreadable:
         found(Problem(folder, None, error.reason))
-    cleaner = Cleaner(config, jobs=jobs)
+    cleaner = Cleaner(config, jobs=jobs, progress=progress or False)
     corpus = Corpus(files, fields, on_error, found, encoding=encoding, stdin=spool)
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields, corpus) if report is not None else None

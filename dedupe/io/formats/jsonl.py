@@ -98,7 +98,10 @@ def article_of(record: dict[str, Any], names: Any, source: Source) -> Article:
     except ValueError:  # an integer beyond Python's digit limit for str()
         raise bad(f"field {names.id!r} is an integer too long to use as an id") from None
     extra = {k: v for k, v in record.items() if k not in (names.id, names.title, names.text)}
-    return Article(id=name, text=text, title=title, extra=extra, source=source, record=record)
+    int_id = ident if isinstance(ident, int) else None
+    return Article(
+        id=name, text=text, title=title, extra=extra, source=source, record=record, int_id=int_id
+    )
 
 
 def _type(value: object) -> str:

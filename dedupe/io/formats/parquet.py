@@ -123,6 +123,7 @@ def read(source: str | IO[bytes], names: Any, path: str) -> Iterator[Article | F
                     extra=extras[i] if extras is not None else {},
                     source=where,
                     carry=ArrowRow(batch, i),
+                    int_id=ident if isinstance(ident, int) else None,
                 )
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"damaged Parquet data after row {row} ({exc})", path) from None
