@@ -40,6 +40,7 @@ class Run:
     rss_mib: float  # peak resident memory of the child (ru_maxrss)
     code: int  # exit code; -9 when killed at the timeout
     timed_out: bool
+    over_limit: bool  # killed because its resident memory passed ``rss_limit_mib``
     load_start: float  # 1-minute load average when it started ...
     load_end: float  # ... and when it ended
     stderr: str  # the end of its stderr
@@ -66,10 +67,22 @@ def child_env(extra: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -
 
 
 # The launcher: fork, exec the command in its own process group, wait4 it (killing the
-# group at the deadline) and write its usage as JSON to the file named in argv[1].
+# group at the deadline, or when the child's resident memory passes a limit) and write
+# its usage as JSON to the file named in argv[1].
 LAUNCHER = r"""
 import json, os, signal, sys, time
-out, timeout, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+out, timeout, limit, cmd = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
 t0 = time.perf_counter()
 pid = os.fork()
 if pid == 0:
@@ -79,13 +92,14 @@ if pid == 0:
     finally:
         os._exit(127)
 deadline = time.monotonic() + timeout
-timed_out = False
+timed_out = over = False
 while True:
     done, status, usage = os.wait4(pid, os.WNOHANG)
     if done:
         break
-    if time.monotonic() > deadline:
-        timed_out = True
+    over = limit > 0 and rss_kib(pid) > limit
+    if over or time.monotonic() > deadline:
+        timed_out = not over
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
@@ -100,6 +114,7 @@ except OSError:
     pass
 with open(out, "w") as fh:
     json.dump({"code": os.waitstatus_to_exitcode(status), "timed_out": timed_out, "wall": wall,
+               "over_limit": over,
                "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kib": usage.ru_maxrss}, fh)
 """
 
@@ -111,9 +126,11 @@ def measure(
     stdin: Path | None = None,
     stdout: Path | None = None,
     timeout: float = 3600.0,
+    rss_limit_mib: float = 0,
 ) -> Run:
     """Run ``cmd`` with stdin/stdout from/to files (default: /dev/null), kill it (and its
-    process group) after ``timeout`` seconds, and measure it."""
+    process group) after ``timeout`` seconds or when its own resident memory passes
+    ``rss_limit_mib`` (0: no limit; polled every 5 ms), and measure it."""
     scratch = Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
     err_path, usage_path = scratch / "stderr", scratch / "usage.json"
     fd_err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -128,7 +145,8 @@ def measure(
         ),
         (os.POSIX_SPAWN_DUP2, fd_err, 2),
     ]
-    launcher = [sys.executable, "-S", "-c", LAUNCHER, str(usage_path), str(timeout), *cmd]
+    limit = str(int(rss_limit_mib * 1024))
+    launcher = [sys.executable, "-S", "-c", LAUNCHER, str(usage_path), str(timeout), limit, *cmd]
     load_start = load1()
     t0 = time.perf_counter()
     pid = os.posix_spawn(
@@ -142,7 +160,7 @@ def measure(
         usage = json.loads(usage_path.read_text("utf-8"))
     except (OSError, ValueError):  # the launcher itself failed
         usage = {"code": os.waitstatus_to_exitcode(status), "timed_out": False, "cpu": 0.0,
-                 "maxrss_kib": 0, "wall": outer}  # fmt: skip
+                 "maxrss_kib": 0, "wall": outer, "over_limit": False}  # fmt: skip
     shutil.rmtree(scratch, ignore_errors=True)
     return Run(
         wall=usage["wall"],
@@ -150,6 +168,7 @@ def measure(
         rss_mib=usage["maxrss_kib"] / 1024,
         code=usage["code"],
         timed_out=usage["timed_out"],
+        over_limit=usage["over_limit"],
         load_start=load_start,
         load_end=load1(),
         stderr=text[-2000:],

@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         "--recipe-max", type=int, default=2000, help="the recipe runs on this many articles"
     )
     ap.add_argument("--limit", type=int, help="only the first N articles (smoke runs)")
+    ap.add_argument("--corpus", type=Path, help="a JSONL file to run on instead of the real corpus")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--scratch", type=Path, default=SCRATCH)
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
@@ -284,12 +285,16 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args: argparse.Namespace, argv: list[str] | None) -> dict[str, Any]:
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
-    full = scratch / "real.jsonl"
-    sources_file = scratch / "real.sources.json"
-    if not full.exists() or not sources_file.exists():
-        print(f"building {full} ...", file=sys.stderr, flush=True)
-        sources_file.write_text(json.dumps(build_corpus(args.data, full)), "utf-8")
-    sources = json.loads(sources_file.read_text("utf-8"))
+    if args.corpus:
+        full = args.corpus
+        sources = {full.name: sum(1 for _ in full.open("rb"))}
+    else:
+        full = scratch / "real.jsonl"
+        sources_file = scratch / "real.sources.json"
+        if not full.exists() or not sources_file.exists():
+            print(f"building {full} ...", file=sys.stderr, flush=True)
+            sources_file.write_text(json.dumps(build_corpus(args.data, full)), "utf-8")
+        sources = json.loads(sources_file.read_text("utf-8"))
     corpus = full
     if args.limit:
         corpus = scratch / f"real-first-{args.limit}.jsonl"
