@@ -18,8 +18,9 @@ Results depend neither on the batch size nor on the number of jobs.
 from __future__ import annotations
 
 import array
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +34,10 @@ from .rules.boilerplate import BoilerplateCounter, site_hash
 from .segment import cut_spans, splice
 from .stages import Survey, Tables, Verdict, decide_batch, survey_batch
 
+if TYPE_CHECKING:
+    from .indexed import Daily
+    from .store import Session, Store
+
 RecordLike = Article | Mapping[str, Any]
 BATCH_SIZE = 256
 NO_TABLES = Tables({}, {}, False)
@@ -42,20 +47,49 @@ class Cleaner:
     """Removes repeated headlines, repeated paragraphs, boilerplate and near-duplicate articles."""
 
     def __init__(
-        self, config: CleanerConfig | None = None, batch_size: int = BATCH_SIZE, jobs: int = 1
+        self,
+        config: CleanerConfig | None = None,
+        batch_size: int = BATCH_SIZE,
+        jobs: int = 1,
+        *,
+        index: Store | str | os.PathLike[str] | None = None,
+        daily: Daily | None = None,
     ) -> None:
         """``jobs`` processes do the per-article work (the output is the same for any
-        number); ``batch_size`` articles are handled at a time."""
+        number); ``batch_size`` articles are handled at a time. ``index`` (a `Store`, an
+        SQLite path or a ``redis://`` address) holds what earlier runs kept, counted as
+        earlier for every rule; ``daily`` says the run's date, window and date field
+        (see `dedupe.indexed`)."""
         self.config = config or CleanerConfig()
         self.batch_size = max(1, batch_size)
         self.jobs = max(1, jobs)
         self.summary = Summary()
         self._names = Names()
+        if index is not None and not hasattr(index, "lookup"):
+            from .store import open_store
+
+            index = open_store(index)
+        self.index: Store | None = index  # type: ignore[assignment]
+        if daily is None:
+            from .indexed import Daily
+
+            daily = Daily()
+        self.daily = daily
+        self.on_wait: Callable[[str], None] | None = None  # told when the index is busy
+        self._session: Session | None = None
+        self._run_record: dict[str, Any] | None = None
 
     # -- public API -------------------------------------------------------
 
-    def clean(self, records: Iterable[RecordLike]) -> Iterator[Result]:
-        """One `Result` per input record, in input order."""
+    def clean(self, records: Iterable[RecordLike], *, commit: bool = True) -> Iterator[Result]:
+        """One `Result` per input record, in input order. With an index, what the run
+        kept is committed to it once the last result is taken (``commit=False``: when
+        `commit` is called, e.g. after the outputs are written)."""
+        if self.index is not None:
+            from .indexed import clean_with_index
+
+            yield from clean_with_index(self, records, commit)
+            return
         if iter(records) is records:  # a one-shot iterator: keep it for the second pass
             records = list(records)
         self.summary = Summary()
@@ -64,6 +98,43 @@ class Cleaner:
         if self.config.keep == "longest" and self.config.documents:
             drops = self._choose_longest(records, boiler)
         yield from self._emit(records, boiler, drops)
+
+    def stream(
+        self,
+        records: Iterable[RecordLike],
+        *,
+        checkpoint_records: int | None = 1000,
+        checkpoint_seconds: float | None = None,
+        batch_size: int = 64,
+    ) -> Iterator[Result]:
+        """One `Result` per record, decided as it arrives (one pass) against the index and
+        the records before it; committed to the index every ``checkpoint_records`` records
+        or ``checkpoint_seconds`` seconds and at the end (see `dedupe.indexed`). Without
+        an index, against an index in memory."""
+        from .indexed import Stream
+
+        if self.index is None:
+            from .store import MemoryStore
+
+            self.index = MemoryStore()
+        stream = Stream(
+            self, self.index, self.daily, checkpoint_records, checkpoint_seconds, batch_size
+        )
+        return stream(records)
+
+    def commit(self) -> None:
+        """Commit the run that ``clean(..., commit=False)`` left open to the index."""
+        session, record = self._session, self._run_record
+        if session is None or record is None:
+            return
+        self._session = self._run_record = None
+        session.commit(record)
+
+    def abort(self) -> None:
+        """Give up a run left open: the index stays as it was."""
+        session, self._session, self._run_record = self._session, None, None
+        if session is not None:
+            session.close()
 
     # -- stages -----------------------------------------------------------
 
