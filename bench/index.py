@@ -114,7 +114,7 @@ def synthesise(store: Store, total: int, shape: dict[str, float], seed: int = 7)
                 c = boiler_counts.setdefault(key, Count(0, a, 0, [site]))
                 c.stories += 1
             rec = Record(
-                f"synthetic-{a:08d}", 1 + n // PER_COMMIT, day, site, a,
+                f"synthetic-{a:08d}", 1 + n // PER_COMMIT, day, site, a, a,
                 RecordFlag.SITE_STORY | RecordFlag.ACROSS_STORY,
                 int(rng.integers(1, 2**63)),
                 Body(

@@ -101,13 +101,20 @@ class Stored:
     tabular: np.ndarray
 
 
+# exact (kept id per body, -1: none); pairs: row, earlier id, its kept id, score, Jaccard,
+# containment
+EarlierMatches = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]
+
+
 class Earlier(Protocol):
     """Articles indexed before this index's own (a persistent store, `dedupe.store`): they
     come first in every decision, as if inserted before everything else."""
 
-    def match(self, bodies: Bodies, bands: np.ndarray, threshold: float, contained: float) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
-    ]:  # fmt: skip
+    def match(
+        self, bodies: Bodies, bands: np.ndarray, threshold: float, contained: float
+    ) -> EarlierMatches:
         """For a batch: the kept representative of the earliest earlier article with each
         body's exact digest (-1: none), and the verified candidate pairs (row, earlier id,
         its kept representative, score, Jaccard, containment) among the MAX_BUCKET earliest

@@ -170,14 +170,16 @@ class IndexedRun:
         self.days = array.array("l")
         self.sites: list[str] = []
         self.brought: dict[int, list[tuple[int, int]]] = {}
-        self.kept: dict[int, tuple[int | None, Any, np.ndarray]] = {}  # n -> exact, body, anchors
+        # what the index keeps of each indexed article (by ordinal): its exact digest, body,
+        # anchors and the kept article it stands for
+        self.kept: dict[int, tuple[int | None, Any, np.ndarray, int]] = {}
 
     # -- pass 1 -----------------------------------------------------------------------
 
     def survey(self, records: Iterable[RecordLike]) -> Tables:
         c, s = self.config, self.session
         stories = DuplicateIndex(
-            c.num_perm, c.lsh_bands, c.lsh_rows, c.story_threshold, c.document_containment
+            c.num_perm, c.lsh_bands, c.lsh_rows, c.story_threshold, c.document_containment, True
         )
         stories.earlier = s
         ordinal = 0
@@ -216,7 +218,7 @@ class IndexedRun:
     def _index(self) -> DuplicateIndex:
         c = self.config
         index = DuplicateIndex(
-            c.num_perm, c.lsh_bands, c.lsh_rows, c.document_threshold, c.document_containment
+            c.num_perm, c.lsh_bands, c.lsh_rows, c.document_threshold, c.document_containment, True
         )
         index.earlier = self.session
         return index
@@ -242,20 +244,24 @@ class IndexedRun:
             part = np.array(order[lo : lo + self.cleaner.batch_size], dtype=np.int64)
             chunk = _take(everything, part)
             chunk.ids = chunk.ids + n0
-            kept: list[int] = []
-            for k, match in zip(part.tolist(), index.process(chunk, kept.append)):
+            matches = index.process(chunk)
+            for k, match in zip(part.tolist(), matches):
                 if match is not None:
                     drops[k] = (match, None)
-            self._keep(chunk, kept, n0)
+            self._keep(chunk, matches, n0)
         return drops
 
-    def _keep(self, bodies: Bodies, rows: list[int], n0: int) -> None:
-        for r in rows:
+    def _keep(self, bodies: Bodies, matches: list[Match | None], n0: int) -> None:
+        """Note what the index will hold of the bodies a duplicate index took in: the kept
+        ones, and (as the cleaner's index chains) the copies not dropped as exact repeats."""
+        for r, match in enumerate(matches):
+            if match is not None and (match.exact or not bodies.eligible[r]):
+                continue  # exact repeats and short copies are not indexed
             n = int(bodies.ids[r])
             exact = int(bodies.exact[r]) or None
             body = body_of(bodies, r) if bodies.eligible[r] else None
             anchors = anchors_of(bodies, r) if body is not None else np.zeros(0, np.uint64)
-            self.kept[n - n0] = (exact, body, anchors)
+            self.kept[n - n0] = (exact, body, anchors, n if match is None else match.key)
 
     def emit(
         self,
@@ -274,12 +280,11 @@ class IndexedRun:
             matches: list[Match | None] = [None] * len(batch)
             if index is not None:
                 bodies.ids = bodies.ids + base
-                kept: list[int] = []
-                matches = index.process(bodies, kept.append)
-                self._keep(bodies, kept, s.n0)
+                matches = index.process(bodies)
+                self._keep(bodies, matches, s.n0)
             elif drops is None:  # documents off: every body is kept for later runs
                 bodies.ids = bodies.ids + base
-                self._keep(bodies, list(range(len(batch))), s.n0)
+                self._keep(bodies, matches, s.n0)
             for k, (article, verdict) in enumerate(zip(batch, verdicts)):
                 match = matches[k] if drops is None else _dropped(drops, ordinal + k)
                 result = _result(article, base + k, verdict, match, names)  # type: ignore[arg-type]
@@ -300,10 +305,10 @@ class IndexedRun:
             kept = self.kept.get(k)
             if not brought and not flags and kept is None:
                 continue
-            exact, body, anchors = kept if kept is not None else (None, None, None)
+            exact, body, anchors, rep = kept if kept is not None else (None, None, None, n)
             record = Record(
                 self.names[k][0], s.run, int(self.days[k]), s.site(self.sites[k]),
-                int(self.story_of[k]), flags, exact, body,
+                int(self.story_of[k]), rep, flags, exact, body,
                 anchors if anchors is not None else np.zeros(0, np.uint64),
                 np.array([b[0] for b in brought], np.uint64),
                 np.array([b[1] for b in brought], np.uint8),
@@ -432,11 +437,11 @@ class Stream:
             self.cleaner.on_wait, self.daily.lock_timeout,
         )  # fmt: skip
         self.stories = DuplicateIndex(
-            c.num_perm, c.lsh_bands, c.lsh_rows, c.story_threshold, c.document_containment
+            c.num_perm, c.lsh_bands, c.lsh_rows, c.story_threshold, c.document_containment, True
         )
         self.stories.earlier = s
         self.index = DuplicateIndex(
-            c.num_perm, c.lsh_bands, c.lsh_rows, c.document_threshold, c.document_containment
+            c.num_perm, c.lsh_bands, c.lsh_rows, c.document_threshold, c.document_containment, True
         )
         self.index.earlier = s
         self.run = IndexedRun(self.cleaner, s, self.daily)
@@ -520,12 +525,9 @@ class Stream:
         cleaned = body_fingerprints(batch, keep, c, self.hasher)
         cleaned.ids = cleaned.ids + base
         matches: list[Match | None] = [None] * len(articles)
-        kept: list[int] = []
         if c.documents:
-            matches = self.index.process(cleaned, kept.append)
-        else:
-            kept = list(range(len(articles)))
-        run._keep(cleaned, kept, s.n0)
+            matches = self.index.process(cleaned)
+        run._keep(cleaned, matches, s.n0)
         names = _Names(s, run.names)
         for k, (article, verdict) in enumerate(zip(articles, verdicts)):
             result = _result(article, base + k, verdict, matches[k], names)  # type: ignore[arg-type]

@@ -21,11 +21,11 @@ from .io.paths import STDIN, check_report_path
 from .io.readers import OnError, Problem
 from .report import Summary, summary_row
 
-
 if TYPE_CHECKING:
     from .indexed import Daily
 
 T = TypeVar("T")
+
 
 @dataclass
 class BadInput:

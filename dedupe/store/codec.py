@@ -4,12 +4,14 @@ Every value is little-endian bytes of fixed layout, so that SQLite, Redis and th
 memory store hold the same bytes and an export is the same from each.
 
 An **article record** (table ``articles``, key: the article number) holds what later
-runs need of an article: its id, run, day, site and story; for a kept article its
-exact digest and, when it is long enough to be matched, its body's MinHash signature,
-sizes, figure signature and paragraph anchors; and the segment keys whose counts it
-brought (``keys``, each with `KeyFlag` bits), so that the counts can be taken back
-when it leaves the window and so that a later copy of its story does not count
-again. A record is 24 bytes of header, the id, and then only what applies.
+runs need of an article: its id, run, day, site and story; for an indexed article (a
+kept one, or a dropped copy that stays in the index so that a copy of a copy is found:
+its ``rep`` is then the kept article) its exact digest and, when it is long enough to
+be matched, its body's MinHash signature, sizes, figure sketch and paragraph anchors;
+and the segment keys whose counts it brought (``keys``, each with `KeyFlag` bits), so
+that the counts can be taken back when it leaves the window and so that a later copy
+of its story does not count again. A record is 28 bytes of header, the id, and then
+only what applies.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 from ..index import FIGURE_PERM
 
 UNKNOWN = 0xFFFFFFFF  # a first article no longer known (left the window)
-_HEADER = struct.Struct("<IiIIHHHBB")  # run, day, site, story, flags, id, keys, anchors, kind
+# run, day, site, story, rep, flags, lengths (id, keys, anchors), kind
+_HEADER = struct.Struct("<IiIIIHHHBB")
 _BODY = struct.Struct("<QiiiB")  # exact digest, shingles, words, figures, tabular
 _COUNT = struct.Struct("<IIH")  # stories, first article, its segment
 _SITE = struct.Struct("<I")  # stories
@@ -63,9 +66,10 @@ class Record:
     day: int
     site: int
     story: int
+    rep: int  # the kept article it stands for: itself, or the one it duplicates (chained)
     flags: RecordFlag = RecordFlag.NONE
-    exact: int | None = None  # exact digest (kept articles with words)
-    body: Body | None = None  # kept articles long enough to be matched
+    exact: int | None = None  # exact digest (indexed articles with words)
+    body: Body | None = None  # indexed articles long enough to be matched
     anchors: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     key_flags: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
@@ -79,6 +83,7 @@ class Record:
                 self.day,
                 self.site,
                 self.story,
+                self.rep,
                 int(self.flags),
                 len(ident),
                 len(self.keys),
@@ -108,7 +113,7 @@ class Record:
 
     @classmethod
     def unpack(cls, data: bytes, num_perm: int) -> Record:
-        run, day, site, story, flags, n_id, n_keys, n_anchors, kind = _HEADER.unpack_from(data)
+        run, day, site, story, rep, flags, n_id, n_keys, n_anchors, kind = _HEADER.unpack_from(data)
         at = _HEADER.size
         ident = data[at : at + n_id].decode("utf-8", "surrogatepass")
         at += n_id
@@ -130,7 +135,18 @@ class Record:
         at += 8 * n_keys
         key_flags = np.frombuffer(data, np.uint8, n_keys, at).copy()
         return cls(
-            ident, run, day, site, story, RecordFlag(flags), exact, body, anchors, keys, key_flags
+            ident,
+            run,
+            day,
+            site,
+            story,
+            rep,
+            RecordFlag(flags),
+            exact,
+            body,
+            anchors,
+            keys,
+            key_flags,
         )
 
 

@@ -44,7 +44,16 @@ import numpy as np
 
 from ..config import FINGERPRINT_VERSION, CleanerConfig
 from ..fingerprint import ANCHOR_MIN_WORDS
-from ..index import FIGURE_PERM, MAX_ANCHORS, MAX_BUCKET, Bodies, Stored, band_keys, verify
+from ..index import (
+    FIGURE_PERM,
+    MAX_ANCHORS,
+    MAX_BUCKET,
+    Bodies,
+    EarlierMatches,
+    Stored,
+    band_keys,
+    verify,
+)
 from ..minhash import SCHEME
 from ..normalize import fmix64
 from ..rules.boilerplate import Recurring, site_hash
@@ -225,22 +234,24 @@ class Session:
 
     def match(
         self, bodies: Bodies, bands: np.ndarray, threshold: float, contained: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`dedupe.index.Earlier`: the kept articles of earlier runs as candidates."""
+    ) -> EarlierMatches:
+        """`dedupe.index.Earlier`: the indexed articles of earlier runs as candidates."""
         n = len(bodies.ids)
         found = np.full(n, -1, dtype=np.int64)
         has = np.flatnonzero(bodies.exact != 0)
         pos, ns = self.store.lookup("exact", bodies.exact[has], EXACT_LIMIT)
         recs = self.records(ns.tolist())
         for p, m in zip(pos.tolist(), ns.tolist()):
-            if recs[m] is not None and found[has[p]] < 0:
-                found[has[p]] = m
+            rec = recs[m]
+            if rec is not None and found[has[p]] < 0:
+                found[has[p]] = rec.rep
         bpos, bns = self.store.lookup("bands", bands, MAX_BUCKET)
         apos, ans = self.store.lookup("anchors", bodies.anchor_keys, MAX_BUCKET)
         row = np.r_[bpos // self.config.lsh_bands, bodies.anchor_owner[apos]].astype(np.int64)
         other = np.r_[bns, ans].astype(np.int64)
         weight = np.r_[np.zeros(len(bpos), np.int64), bodies.anchor_words[apos]]
-        empty = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0)
+        none = np.zeros(0, np.int64)
+        empty = none, none, none, np.zeros(0), np.zeros(0), np.zeros(0)
         if not len(row):
             return (found, *empty)
         code, inverse = np.unique((row << 32) | other, return_inverse=True)
@@ -262,7 +273,8 @@ class Session:
         )
         score, jac, inside = verify(bodies, row, stored, words, threshold, contained)
         hit = score > 0
-        return found, row[hit], other[hit], score[hit], jac[hit], inside[hit]
+        reps = np.array([recs[m].rep for m in other.tolist()], np.int64)  # type: ignore[union-attr]
+        return found, row[hit], other[hit], reps[hit], score[hit], jac[hit], inside[hit]
 
     # -- boilerplate counts -----------------------------------------------------------
 
@@ -495,7 +507,9 @@ class Session:
             self.pruned += 1
         for n, rec in gone:
             if n in referenced:
-                stone = Record(rec.id, rec.run, rec.day, rec.site, rec.story, RecordFlag.TOMBSTONE)
+                stone = Record(
+                    rec.id, rec.run, rec.day, rec.site, rec.story, rec.rep, RecordFlag.TOMBSTONE
+                )
                 self.changes.set("articles", n, stone.pack())
                 self._records[n] = stone
             else:
