@@ -70,11 +70,7 @@ class Cleaner:
 
             index = open_store(index)
         self.index: Store | None = index  # type: ignore[assignment]
-        if daily is None:
-            from .indexed import Daily
-
-            daily = Daily()
-        self.daily = daily
+        self.daily = daily  # with an index: the run's date and window (default: today, none)
         self.on_wait: Callable[[str], None] | None = None  # told when the index is busy
         self._session: Session | None = None
         self._run_record: dict[str, Any] | None = None
@@ -111,8 +107,9 @@ class Cleaner:
         the records before it; committed to the index every ``checkpoint_records`` records
         or ``checkpoint_seconds`` seconds and at the end (see `dedupe.indexed`). Without
         an index, against an index in memory."""
-        from .indexed import Stream
+        from .indexed import Daily, Stream
 
+        self.daily = self.daily or Daily()
         if self.index is None:
             from .store import MemoryStore
 

@@ -582,7 +582,7 @@ def clean_with_index(
     if iter(records) is records:  # a one-shot iterator: keep it for the second pass
         records = list(records)
     cleaner.summary = Summary()
-    daily = cleaner.daily
+    daily = cleaner.daily = cleaner.daily or Daily()
     session = Session(
         cleaner.index, cleaner.config, daily.run_day, daily.window, cleaner.on_wait,
         daily.lock_timeout,

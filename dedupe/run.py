@@ -222,7 +222,7 @@ def stream_paths(
     summary and the number of checkpoints committed. Bad lines fail the stream or are
     skipped (``on_error``)."""
     from .errors import OutputError
-    from .indexed import Stream
+    from .indexed import Daily, Stream
     from .io.formats.jsonl import dumps
     from .io.readers import parse_line
     from .records import Article, Source
@@ -277,7 +277,9 @@ def stream_paths(
                 if handle is not sys.stdin.buffer:
                     handle.close()
 
-    stream = Stream(cleaner, cleaner.index, cleaner.daily, checkpoint_records, checkpoint_seconds)
+    stream = Stream(
+        cleaner, cleaner.index, daily or Daily(), checkpoint_records, checkpoint_seconds
+    )
     report_writer = ReportWriter(report, files, fields) if report is not None else None
     try:
         if report_writer is not None:
