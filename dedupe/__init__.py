@@ -4,7 +4,7 @@ from scraped news text, writing cleaned copies and a report of every removal."""
 from __future__ import annotations
 
 from .cleaner import Cleaner
-from .config import CleanerConfig
+from .config import FINGERPRINT_VERSION, CleanerConfig
 from .errors import ConfigError, DedupeError, InputError, OutputError
 from .records import Article, Removal, Result, Segment, Source
 from .report import Summary
@@ -12,6 +12,7 @@ from .report import Summary
 __version__ = "0.1.0"
 
 __all__ = [
+    "FINGERPRINT_VERSION",
     "Article",
     "Cleaner",
     "CleanerConfig",

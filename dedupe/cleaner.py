@@ -20,9 +20,11 @@ depend neither on the batch size nor on the number of jobs.
 from __future__ import annotations
 
 import array
+import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -38,6 +40,10 @@ from .report import Summary
 from .rules.boilerplate import BoilerplateCounter, site_hash
 from .segment import cut_spans, splice
 from .stages import Survey, Tables, Verdict, decide_batch, survey_batch
+
+if TYPE_CHECKING:
+    from .indexed import Daily
+    from .store import Session, Store
 
 RecordLike = Article | Mapping[str, Any]
 BATCH_SIZE = 256
@@ -55,6 +61,8 @@ class Cleaner:
         *,
         on_error: OnError = "fail",
         progress: bool | Progress = False,
+        index: Store | str | os.PathLike[str] | None = None,
+        daily: Daily | None = None,
     ) -> None:
         """``jobs`` processes do the per-article work (default: all cores, as ``dedupe
         clean``; the output is the same for any number); ``batch_size`` articles are
@@ -63,7 +71,10 @@ class Cleaner:
         result; ``"skip"`` leaves it out of the results; ``"keep"`` hands it back
         unchanged, at its place, as a `Result` with ``error`` set and no removals.
         Either way it is listed in `problems`. ``progress=True`` draws a progress bar
-        on stderr when that is a terminal; a `dedupe.progress.Progress` is told instead."""
+        on stderr when that is a terminal; a `dedupe.progress.Progress` is told instead.
+        ``index`` (a `Store`, an SQLite path or a ``redis://`` address) holds what
+        earlier runs kept, counted as earlier for every rule; ``daily`` says the run's
+        date, window and date field (see `dedupe.indexed`)."""
         if on_error not in ON_ERROR:
             raise ConfigError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
         self.config = config or CleanerConfig()
@@ -74,10 +85,21 @@ class Cleaner:
         self.summary = Summary()
         self.problems: list[InputError] = []  # bad records of the latest `clean`
         self._names = Names()
+        if index is not None and not hasattr(index, "lookup"):
+            from .store import open_store
+
+            index = open_store(index)
+        self.index: Store | None = index  # type: ignore[assignment]
+        self.daily = daily  # with an index: the run's date and window (default: today, none)
+        self.on_wait: Callable[[str], None] | None = None  # told when the index is busy
+        self._session: Session | None = None
+        self._run_record: dict[str, Any] | None = None
 
     # -- public API -------------------------------------------------------
 
-    def clean(self, records: Iterable[RecordLike], *, name: str | None = None) -> Iterator[Result]:
+    def clean(
+        self, records: Iterable[RecordLike], *, name: str | None = None, commit: bool = True
+    ) -> Iterator[Result]:
         """One `Result` per input record, in input order (bad records: see ``on_error``).
 
         ``records`` are mappings (``id``: str or int, ``text``, optional ``title``,
@@ -85,7 +107,9 @@ class Cleaner:
         iterated again (a list, `dedupe.io.Corpus`) is read in each pass; a one-shot
         iterator is written to a temporary file as the first pass reads it and replayed
         from there (removed when the iteration ends, fails or is abandoned). ``name``
-        names the input in errors (default ``<input>``)."""
+        names the input in errors (default ``<input>``). With an index, what the run
+        kept is committed to it once the last result is taken (``commit=False``: when
+        `commit` is called, e.g. after the outputs are written)."""
         self.summary = Summary()
         bar = _progress(self.progress)
         feed = Feed(records, self.on_error, name=name, progress=bar)
@@ -96,30 +120,81 @@ class Cleaner:
         if jobs > 1 and feed.at_most(self.batch_size):
             self.jobs = 1  # one batch: worker processes would only add their start-up
         try:
-            if bar is not None:
-                bar.start(f"reading (1/{passes})", None)
-            boiler = self._survey(feed)
-            drops = None
-            if passes == 3:
+            with self._stages(commit) as stages:
                 if bar is not None:
-                    bar.start(f"ranking (2/{passes})", feed.count)
-                drops = self._choose_longest(feed, boiler)
-            if bar is not None:
-                bar.start(f"cleaning ({passes}/{passes})", feed.count)
-            feed.counting, feed.final = False, True
-            for emitted, result in enumerate(self._emit(feed, boiler, drops)):
-                yield from feed.kept_until(emitted)
-                yield result
+                    bar.start(f"reading (1/{passes})", None)
+                boiler = stages.survey(feed)
+                drops = None
+                if passes == 3:
+                    if bar is not None:
+                        bar.start(f"ranking (2/{passes})", feed.count)
+                    drops = stages.choose_longest(feed, boiler)
                 if bar is not None:
-                    bar.advance()
-            yield from feed.kept_until()
+                    bar.start(f"cleaning ({passes}/{passes})", feed.count)
+                feed.counting, feed.final = False, True
+                for emitted, result in enumerate(stages.emit(feed, boiler, drops)):
+                    yield from feed.kept_until(emitted)
+                    yield result
+                    if bar is not None:
+                        bar.advance()
+                yield from feed.kept_until()
         finally:
             self.jobs = jobs
             feed.close()
             if bar is not None:
                 bar.close()
 
+    def stream(
+        self,
+        records: Iterable[RecordLike],
+        *,
+        checkpoint_records: int | None = 1000,
+        checkpoint_seconds: float | None = None,
+        batch_size: int = 64,
+    ) -> Iterator[Result]:
+        """One `Result` per record, decided as it arrives (one pass) against the index and
+        the records before it; committed to the index every ``checkpoint_records`` records
+        or ``checkpoint_seconds`` seconds and at the end (see `dedupe.indexed`). Without
+        an index, against an index in memory."""
+        from .indexed import Daily, Stream
+
+        self.daily = self.daily or Daily()
+        if self.index is None:
+            from .store import MemoryStore
+
+            self.index = MemoryStore()
+        stream = Stream(
+            self, self.index, self.daily, checkpoint_records, checkpoint_seconds, batch_size
+        )
+        return stream(records)
+
+    def commit(self) -> None:
+        """Commit the run that ``clean(..., commit=False)`` left open to the index."""
+        session, record = self._session, self._run_record
+        if session is None or record is None:
+            return
+        self._session = self._run_record = None
+        session.commit(record)
+
+    def abort(self) -> None:
+        """Give up a run left open: the index stays as it was."""
+        session, self._session, self._run_record = self._session, None, None
+        if session is not None:
+            session.close()
+
     # -- stages -----------------------------------------------------------
+
+    @contextmanager
+    def _stages(self, commit: bool) -> Iterator[Stages]:
+        """The run's three stages: this cleaner's own, or with an index an
+        `IndexedRun` that commits what was kept when the run ends well."""
+        if self.index is None:
+            yield _OwnStages(self)
+            return
+        from .indexed import indexed_run
+
+        with indexed_run(self, commit) as run:
+            yield run
 
     def _batches(self, records: Iterable[RecordLike]) -> Iterator[list[Article]]:
         batch: list[Article] = []
@@ -223,6 +298,32 @@ class Cleaner:
                 self.summary.add(result, len(verdict.starts))
                 yield result
             ordinal += len(batch)
+
+
+class Stages(Protocol):
+    """The passes of a run over its records (`Cleaner`'s own or `indexed.IndexedRun`)."""
+
+    def survey(self, records: Iterable[RecordLike]) -> Tables: ...
+
+    def choose_longest(
+        self, records: Iterable[RecordLike], tables: Tables
+    ) -> dict[int, tuple[Match, Article | None]]: ...
+
+    def emit(
+        self,
+        records: Iterable[RecordLike],
+        tables: Tables,
+        drops: dict[int, tuple[Match, Article | None]] | None,
+    ) -> Iterator[Result]: ...
+
+
+class _OwnStages:
+    """A run without an index: the cleaner's own stages."""
+
+    def __init__(self, cleaner: Cleaner) -> None:
+        self.survey = cleaner._survey
+        self.choose_longest = cleaner._choose_longest
+        self.emit = cleaner._emit
 
 
 def _progress(progress: bool | Progress) -> Progress | None:

@@ -172,6 +172,32 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Show a progress bar on stderr (default: when stderr is a terminal).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary and no progress.")
+@click.option(
+    "--index", "index_at", metavar="PATH|redis://HOST:PORT/DB",
+    help="A persistent index (an SQLite file, created if missing, or Redis): what earlier "
+    "runs kept counts as earlier; what this run keeps is added when it succeeds.",
+)  # fmt: skip
+@click.option(
+    "--window", metavar="DAYS", help="With --index: forget articles older than this (30d, 4w)."
+)
+@click.option(
+    "--date-field", metavar="FIELD", help="With --index: record field with each article's date."
+)
+@click.option(
+    "--run-date", metavar="YYYY-MM-DD", help="With --index: the run's date (default: today, UTC)."
+)
+@click.option(
+    "--stream", is_flag=True,
+    help="With --index: one pass, each record decided as it arrives (JSONL in, -o -).",
+)  # fmt: skip
+@click.option(
+    "--checkpoint", type=click.IntRange(min=1), default=1000, show_default=True,
+    help="With --stream: commit to the index every N records.",
+)  # fmt: skip
+@click.option(
+    "--checkpoint-seconds", type=click.FloatRange(min=0, min_open=True),
+    help="With --stream: also commit every S seconds.",
+)  # fmt: skip
 @_setting_options
 def clean(
     inputs: tuple[str, ...],
@@ -188,6 +214,13 @@ def clean(
     on_error: str,
     progress: bool | None,
     quiet: bool,
+    index_at: str | None,
+    window: str | None,
+    date_field: str | None,
+    run_date: str | None,
+    stream: bool,
+    checkpoint: int,
+    checkpoint_seconds: float | None,
     **settings: Any,
 ) -> None:
     """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
@@ -221,6 +254,16 @@ def clean(
             else:
                 click.echo(str(problem), err=True)
 
+    from .cli_index import daily_options, index_line, stream_command
+
+    daily = daily_options(index_at, window, date_field, run_date, stream, config)
+    if stream:
+        stream_command(
+            inputs, output, config, report, fields, on_error, on_problem, bad, index_at,
+            daily, checkpoint, checkpoint_seconds, quiet,
+        )  # fmt: skip
+        return
+    index_info: dict[str, Any] = {}
     summary, skipped = _guarded(
         lambda: clean_paths(
             inputs,
@@ -237,6 +280,10 @@ def clean(
             encoding=encoding,
             transcoded=transcoded,
             progress=bar,
+            index=index_at,
+            daily=daily,
+            on_wait=lambda message: click.echo(message, err=True),
+            index_info=index_info,
         )  # fmt: skip
     )
     if not quiet:
@@ -259,6 +306,8 @@ def clean(
             more = len(bad.warnings) - MAX_WARNINGS
             shown = f" ({more} not listed)" if more > 0 else ""
             click.echo(f"warnings: {len(bad.warnings)} duplicate ids{shown}", err=True)
+        for text in index_line(index_info, daily):
+            click.echo(text, err=True)
     bad_line = bad.line()
     if bad_line is not None:
         click.echo(bad_line, err=True)
@@ -659,3 +708,12 @@ def calibrate_command(
         page = calibration_html(result).encode("utf-8")
         _guarded(lambda: atomic_write(Path(html_path), page))
         click.echo(f"wrote {html_path}", err=True)
+
+
+def _add_index_commands() -> None:
+    from .cli_index import index_group
+
+    cli.add_command(index_group)
+
+
+_add_index_commands()

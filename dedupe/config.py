@@ -77,6 +77,12 @@ def _setting(default: Any, option: str, help: str, **spec: Any) -> Any:
 SHARE = {"low": 0.0, "high": 1.0}
 UNIT = {"low": 0.0, "high": 1.0, "low_open": True}
 
+# The version of everything that turns text into fingerprints: segmenting, normalising,
+# word hashing, segment keys and shapes, title-tag parts, shingles, MinHash, figures and
+# paragraph anchors. A persistent index (`dedupe.store`) refuses runs of another version.
+# Bump it with every change that changes a fingerprint of some text.
+FINGERPRINT_VERSION = 1
+
 
 @dataclass(frozen=True)
 class CleanerConfig:

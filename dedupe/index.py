@@ -47,6 +47,7 @@ kept, so the result does not depend on the batch size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -86,6 +87,67 @@ class Bodies:
     anchor_keys: np.ndarray  # uint64 exact keys of long paragraphs, all bodies together
     anchor_words: np.ndarray  # words of each of those paragraphs
     anchor_owner: np.ndarray  # body (row) of each anchor, non-decreasing
+
+
+@dataclass
+class Stored:
+    """The other side of candidate pairs: one row per pair."""
+
+    signatures: np.ndarray
+    sizes: np.ndarray
+    words: np.ndarray
+    figure_sigs: np.ndarray
+    figure_count: np.ndarray
+    tabular: np.ndarray
+
+
+# exact (kept id per body, -1: none); pairs: row, earlier id, its kept id, score, Jaccard,
+# containment
+EarlierMatches = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]
+
+
+class Earlier(Protocol):
+    """Articles indexed before this index's own (a persistent store, `dedupe.store`): they
+    come first in every decision, as if inserted before everything else."""
+
+    def match(
+        self, bodies: Bodies, bands: np.ndarray, threshold: float, contained: float
+    ) -> EarlierMatches:
+        """For a batch: the kept representative of the earliest earlier article with each
+        body's exact digest (-1: none), and the verified candidate pairs (row, earlier id,
+        its kept representative, score, Jaccard, containment) among the MAX_BUCKET earliest
+        articles of each band and anchor key. Earlier ids are smaller than this index's."""
+        ...
+
+
+def verify(
+    bodies: Bodies, row: np.ndarray, other: Stored, found: np.ndarray, threshold: float,
+    contained: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Scores of candidate pairs (body ``row`` against ``other``; ``found``: words of the
+    body's paragraphs found in the other): the Jaccard if it passes ``threshold``, else the
+    containment if it passes ``contained``, else 0; and the Jaccard and containment."""
+    if not len(row):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    jac = similarity(bodies.signatures[row], other.signatures)
+    size_a, words_a = bodies.sizes[row], bodies.words[row]
+    size_b, words_b = other.sizes, other.words
+    inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shared = np.maximum(found / words_a, found / words_b)
+    inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
+    score = np.where(jac >= threshold, jac, np.where(inside >= contained, inside, 0.0))
+    agree = DuplicateIndex._figures_agree(
+        inside,
+        bodies.figure_sigs[row],
+        other.figure_sigs,
+        bodies.figure_count[row],
+        other.figure_count,
+        bodies.tabular[row] | other.tabular,
+    )
+    return np.where(agree, score, 0.0), jac, inside
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -129,6 +191,7 @@ class DuplicateIndex:
         self._tabular = _Rows((), np.bool_)
         self._ids = _Rows((), np.int32)  # caller's id of each stored row
         self._reps = _Rows((), np.int32)  # ... and of its kept representative (chain)
+        self.earlier: Earlier | None = None  # articles indexed before (see `Earlier`)
 
     def __len__(self) -> int:
         return len(self._ids.data)
@@ -169,16 +232,25 @@ class DuplicateIndex:
         key = bodies.ids[np.where(stored, 0, other)]
         if len(self):
             key = np.where(stored, self._ids.data[np.where(stored, other, 0)], key)
+        reps = self._reps.data[np.where(stored, other, 0)] if len(self) else key
+        if self.earlier is not None:  # earlier articles: stored, and first by id
+            found_exact, e_row, e_key, e_rep, e_score, e_jac, e_inside = self.earlier.match(
+                bodies, bands, self.threshold, self.contained
+            )
+            exact = np.where(found_exact >= 0, found_exact, exact)
+            row, other, key = np.r_[row, e_row], np.r_[other, e_key * 0], np.r_[key, e_key]
+            stored, reps = np.r_[stored, np.ones(len(e_row), dtype=bool)], np.r_[reps, e_rep]
+            score, jac, inside = np.r_[score, e_score], np.r_[jac, e_jac], np.r_[inside, e_inside]
         # best first: by row, then score descending, then the earliest kept article
         order = np.lexsort((key, -score, row))
-        row, other, stored, score, key, jac, inside = (
-            x[order] for x in (row, other, stored, score, key, jac, inside)
+        row, other, stored, score, key, jac, inside, reps = (
+            x[order] for x in (row, other, stored, score, key, jac, inside, reps)
         )
         starts = np.searchsorted(row, np.arange(n + 1))
         indexed = np.zeros(n, dtype=bool)  # rows indexed: kept, or dropped under `chain`
         rep = bodies.ids.astype(np.int64)  # each row's kept representative
         first_with: dict[int, int] = {}  # exact digest -> first indexed row of this batch
-        stored_rep = self._reps.data[np.where(stored, other, 0)] if len(self) else key
+        stored_rep = reps
         for r in range(n):
             digest = int(bodies.exact[r])
             if digest and exact[r] >= 0:
@@ -287,27 +359,15 @@ class DuplicateIndex:
             mask = stored.reshape((-1,) + (1,) * (local_rows.ndim - 1))
             return np.where(mask, stored_rows.data[far], local_rows[local])
 
-        sig_b = pick(self._sigs, bodies.signatures)
-        size_b = pick(self._sizes, bodies.sizes)
-        words_b = pick(self._words, bodies.words)
-        jac = similarity(bodies.signatures[row], sig_b)
-        size_a, words_a = bodies.sizes[row], bodies.words[row]
-        inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shared = np.maximum(found / words_a, found / words_b)
-        inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
-        score = np.where(
-            jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0)
-        )
-        agree = self._figures_agree(
-            inside,
-            bodies.figure_sigs[row],
+        other_bodies = Stored(
+            pick(self._sigs, bodies.signatures),
+            pick(self._sizes, bodies.sizes),
+            pick(self._words, bodies.words),
             pick(self._figure_sigs, bodies.figure_sigs),
-            bodies.figure_count[row],
             pick(self._figure_count, bodies.figure_count),
-            bodies.tabular[row] | pick(self._tabular, bodies.tabular),
+            pick(self._tabular, bodies.tabular),
         )
-        return np.where(agree, score, 0.0), jac, inside
+        return verify(bodies, row, other_bodies, found, self.threshold, self.contained)
 
     @staticmethod
     def _figures_agree(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cleaner import Cleaner
 from .config import CleanerConfig
@@ -20,6 +21,11 @@ from .io.paths import STDIN, check_report_path
 from .io.readers import OnError, Problem
 from .progress import Progress
 from .report import Summary, summary_row
+
+if TYPE_CHECKING:
+    from .indexed import Daily
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -62,6 +68,10 @@ def clean_paths(
     encoding: str = "utf-8",
     transcoded: dict[str, str] | None = None,
     progress: Progress | None = None,
+    index: str | None = None,
+    daily: Daily | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    index_info: dict[str, Any] | None = None,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
@@ -79,6 +89,11 @@ def clean_paths(
     With ``"skip"`` or ``"keep"`` bad files and lines are left out of the output
     or copied through unchanged; each is passed to ``on_problem`` as it is found
     and listed in ``bad`` (and as an ``error`` row in the report).
+
+    With ``index`` (an SQLite path or a ``redis://`` address), what earlier runs kept
+    counts as earlier (see `dedupe.indexed`); what this run keeps is committed to the
+    index after the outputs and the report are written (not for a dry run, ``output``
+    None), and ``index_info`` gets what was committed.
     """
     read_umask()
     inputs = list(inputs)
@@ -102,6 +117,7 @@ def clean_paths(
             files, output, config, report, fields or Fields(), on_error, on_problem,
             bad if bad is not None else BadInput(), jobs, encoding, spool, unreadable, transcoded,
             progress,
+            (index, daily, on_wait, index_info),
         )  # fmt: skip
         if folder:
             assert output is not None
@@ -132,6 +148,7 @@ def _run(
     unreadable: list[tuple[InputFile, InputError]],
     transcoded: dict[str, str] | None,
     progress: Progress | None,
+    indexing: tuple[str | None, Daily | None, Callable[[str], None] | None, dict[str, Any] | None],
 ) -> Summary:
     bad.action = on_error
 
@@ -142,14 +159,16 @@ def _run(
 
     for folder, error in unreadable:
         found(Problem(folder, None, error.reason))
-    cleaner = Cleaner(config, jobs=jobs, progress=progress or False)
+    index, daily, on_wait, index_info = indexing
+    cleaner = Cleaner(config, jobs=jobs, progress=progress or False, index=index, daily=daily)
+    cleaner.on_wait = on_wait
     corpus = Corpus(files, fields, on_error, found, encoding=encoding, stdin=spool)
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields, corpus) if report is not None else None
     try:
         if report_writer is not None:
             report_writer.open()
-        for result in cleaner.clean(corpus):
+        for result in cleaner.clean(corpus, commit=False):
             if writer is not None:
                 writer.write(result)
             if report_writer is not None:
@@ -165,6 +184,7 @@ def _run(
             to_folder = writer is not None and output != STDIN
             report_writer.inputs(files, corpus, writer.written if to_folder and writer else None)
     except BaseException:
+        cleaner.abort()
         if writer is not None:
             writer.abort()
         if report_writer is not None:
@@ -174,4 +194,164 @@ def _run(
         report_writer.close()
     if transcoded is not None:
         transcoded.update(corpus.transcoded)
+    if cleaner.index is not None:
+        record = cleaner._run_record or {}
+        if output is None:
+            cleaner.abort()  # a dry run publishes nothing: the index stays as it was
+        else:
+            cleaner.commit()
+        if index_info is not None:
+            index_info.update(record, location=cleaner.index.location, committed=output is not None)
+        cleaner.index.close()
     return cleaner.summary
+
+
+def stream_paths(
+    inputs: Sequence[str],
+    config: CleanerConfig | None = None,
+    *,
+    report: str | None = None,
+    fields: Fields | None = None,
+    on_error: OnError = "fail",
+    on_problem: Callable[[Problem], None] | None = None,
+    bad: BadInput | None = None,
+    index: str,
+    daily: Daily | None = None,
+    checkpoint_records: int | None = 1000,
+    checkpoint_seconds: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[Summary, int]:
+    """``clean --stream``: JSONL records from files or stdin (``-``), read as they come,
+    each decided against the index and the records before it and written to stdout at
+    once (dropped ones left out); committed to the index at checkpoints. Returns the
+    summary and the number of checkpoints committed. Bad lines fail the stream or are
+    skipped (``on_error``)."""
+    from .errors import OutputError
+    from .indexed import Daily, Stream
+    from .io.formats.jsonl import dumps
+    from .io.readers import parse_line
+    from .records import Article, Source
+
+    files, _ = discover(list(inputs))
+    for f in files:
+        if f.format not in ("jsonl", "txt") or f.codec is not None:
+            raise OutputError(f"{f.path}: a stream reads JSONL (stdin or .jsonl files) or .txt")
+    if report is not None:
+        check_report_path(report, files, None, True, list(inputs))
+    fields = fields or Fields()
+    bad = bad if bad is not None else BadInput()
+    bad.action = on_error
+    cleaner = Cleaner(config, index=index, daily=daily)
+    cleaner.on_wait = on_wait
+    assert cleaner.index is not None
+    out = sys.stdout.buffer
+
+    def problem(f: InputFile, line: int | None, error: InputError) -> None:
+        if on_error == "fail":
+            raise error
+        found = Problem(f, line, error.reason)
+        bad.problems.append(found)
+        if on_problem is not None:
+            on_problem(found)
+
+    def records() -> Iterator[Article]:
+        for f in files:
+            if f.format == "txt":
+                try:
+                    with open(f.path, "rb") as fh:
+                        text = fh.read().decode("utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    problem(f, None, InputError(str(exc), f.path))
+                    continue
+                yield Article(id=f.rel, text=text, source=Source(f.path))
+                continue
+            try:
+                handle: Any = sys.stdin.buffer if f.path == STDIN else open(f.path, "rb")  # noqa: SIM115
+            except OSError as exc:
+                problem(f, None, InputError(exc.strerror or str(exc), f.path))
+                continue
+            try:
+                for number, raw in enumerate(handle, start=1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        yield parse_line(raw, fields, Source(f.path, number))
+                    except InputError as exc:
+                        problem(f, number, exc)
+            finally:
+                if handle is not sys.stdin.buffer:
+                    handle.close()
+
+    stream = Stream(
+        cleaner, cleaner.index, daily or Daily(), checkpoint_records, checkpoint_seconds
+    )
+    report_writer = ReportWriter(report, files, fields) if report is not None else None
+    try:
+        if report_writer is not None:
+            report_writer.open()
+        for result in stream.batches(_arrived(records(), stream.batch_size)):
+            if not result.dropped:
+                record = dict(result.article.record or result.to_record())
+                record[fields.text] = result.text
+                out.write((dumps(record) + "\n").encode("utf-8"))
+                out.flush()
+            if report_writer is not None:
+                report_writer.write(result)
+        if report_writer is not None:
+            report_writer.problems(bad.problems, on_error)
+            if cleaner.summary.documents_read:
+                report_writer.row(
+                    summary_row(cleaner.summary, cleaner.config, 0, len(bad.problems))
+                )
+            report_writer.close()
+    except BaseException:
+        if report_writer is not None:
+            report_writer.abort()
+        raise
+    finally:
+        cleaner.index.close()
+    return cleaner.summary, stream.commits
+
+
+def _arrived(items: Iterator[T], most: int) -> Iterator[list[T]]:
+    """Batches of what has arrived: a reader thread takes ``items`` (lines from a pipe, say)
+    as they come, and each batch is whatever it has read, up to ``most``, waiting only for
+    the first. Errors of the reader are raised here, in order."""
+    import queue
+    import threading
+
+    done = object()
+    box: queue.Queue[Any] = queue.Queue(maxsize=4 * most)
+
+    def read() -> None:
+        try:
+            for item in items:
+                box.put(item)
+        except BaseException as exc:  # handed over to the consumer
+            box.put(_Failed(exc))
+        box.put(done)
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        batch: list[T] = []
+        item = box.get()
+        while True:
+            if item is done or isinstance(item, _Failed):
+                if batch:
+                    yield batch
+                if isinstance(item, _Failed):
+                    raise item.error
+                return
+            batch.append(item)
+            if len(batch) >= most:
+                break
+            try:
+                item = box.get_nowait()
+            except queue.Empty:
+                break
+        yield batch
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error

@@ -1,0 +1,215 @@
+"""The SQLite store: an index in one file (standard-library `sqlite3`, WAL journal).
+
+Tables: ``meta(name, value)``; one ``kv_<table>(k INTEGER PRIMARY KEY, v BLOB)`` per
+key-value table; one ``mm_<multimap>(k, n)`` per multimap (a ``WITHOUT ROWID`` table
+keyed by both, so a lookup reads the smallest article numbers of a key first). Keys
+are the unsigned 64-bit keys stored as signed integers.
+
+The writer lock is SQLite's own: a run opens a ``BEGIN IMMEDIATE`` transaction before
+it reads and commits it at the end, so a second run waits (and says so) until the
+first has committed, and readers (``dedupe index stats``, ``export``) are never
+blocked (WAL). A run that fails, is interrupted or killed leaves its transaction
+uncommitted, which SQLite rolls back: the file stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .base import KV_TABLES, MULTIMAPS, Changes, Store, StoreError, expand, signed, unsigned
+
+CHUNK = 50_000  # keys per query
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    *(
+        f"CREATE TABLE IF NOT EXISTS kv_{t}(k INTEGER PRIMARY KEY, v BLOB NOT NULL)"
+        for t in KV_TABLES
+    ),
+    *(
+        f"CREATE TABLE IF NOT EXISTS mm_{t}(k INTEGER, n INTEGER, PRIMARY KEY(k, n)) WITHOUT ROWID"
+        for t in MULTIMAPS
+    ),
+]
+
+
+class SQLiteStore(Store):
+    """An index in one SQLite file (created when missing)."""
+
+    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
+        self.path = Path(path)
+        self.location = str(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.location}: no such index")
+        if self.path.is_dir():
+            raise StoreError(f"{self.location}: is a folder, not an index file")
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=0, check_same_thread=False
+            )
+            self._db.execute("PRAGMA busy_timeout = 0")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            if mode.lower() != "wal":
+                raise StoreError(f"{self.location}: cannot use the WAL journal ({mode})")
+            have = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.location}: not an index ({exc})") from None
+        self._held = False
+        if not {"meta", *(f"kv_{t}" for t in KV_TABLES)} <= have:
+            if have - {"meta"} and not have & {f"kv_{t}" for t in KV_TABLES}:
+                raise StoreError(f"{self.location}: an SQLite file, but not a dedupe index")
+            self._create()
+
+    def _create(self) -> None:
+        self.lock()
+        try:
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._held = False
+
+    # -- lock ---------------------------------------------------------------------
+
+    def _try_lock(self) -> bool:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return False
+            raise StoreError(f"{self.location}: {exc}") from None
+        self._held = True
+        return True
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def unlock(self) -> None:
+        if self._held:
+            self._held = False
+            self._rollback()
+
+    def commit(self, changes: Changes) -> None:
+        assert self._held, "commit without the lock"
+        db = self._db
+        try:
+            for name, value in changes.meta.items():
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+            for table, gone in changes.delete.items():
+                doomed = signed(np.array(sorted(gone), np.uint64))
+                db.executemany(f"DELETE FROM kv_{table} WHERE k = ?", ((k,) for k in doomed))
+            for table, values in changes.put.items():
+                items = sorted(values.items())
+                keys = signed(np.array([k for k, _ in items], dtype=np.uint64))
+                db.executemany(
+                    f"INSERT OR REPLACE INTO kv_{table} VALUES (?, ?)",
+                    zip(keys, (v for _, v in items)),
+                )
+            for table in changes.remove:
+                k, n = changes.pairs(changes.remove, table)
+                db.executemany(
+                    f"DELETE FROM mm_{table} WHERE k = ? AND n = ?", zip(signed(k), n.tolist())
+                )
+            for table in changes.add:
+                k, n = changes.pairs(changes.add, table)
+                order = np.lexsort((n, k))  # in key order: B-tree inserts touch pages in order
+                db.executemany(
+                    f"INSERT OR IGNORE INTO mm_{table} VALUES (?, ?)",
+                    zip(signed(k[order]), n[order].tolist()),
+                )
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(
+                f"{self.location}: could not commit ({exc}); nothing was written"
+            ) from None
+        finally:
+            self._held = False
+
+    # -- reading --------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        try:
+            return dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.location}: {exc}") from None
+
+    def get(self, table: str, keys: Sequence[int]) -> list[bytes | None]:
+        if not len(keys):
+            return []
+        wanted = np.asarray(keys, dtype=np.uint64)
+        found: dict[int, bytes] = {}
+        for lo in range(0, len(wanted), CHUNK):
+            part = json.dumps(signed(np.unique(wanted[lo : lo + CHUNK])))
+            rows = self._db.execute(
+                f"SELECT k, v FROM kv_{table} WHERE k IN (SELECT value FROM json_each(?))",
+                (part,),
+            ).fetchall()
+            found.update(rows)
+        values = [found.get(k) for k in signed(wanted)]
+        return values
+
+    def lookup(self, table: str, keys: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.asarray(keys, dtype=np.uint64)
+        distinct = np.unique(keys)
+        ks: list[np.ndarray] = []
+        ns: list[np.ndarray] = []
+        for lo in range(0, len(distinct), CHUNK):
+            part = json.dumps(signed(distinct[lo : lo + CHUNK]))
+            rows = self._db.execute(
+                f"SELECT k, n FROM mm_{table} WHERE k IN (SELECT value FROM json_each(?))",
+                (part,),
+            ).fetchall()
+            if rows:
+                arr = np.array(rows, dtype=np.int64)
+                ks.append(arr[:, 0].view(np.uint64))
+                ns.append(arr[:, 1])
+        if not ks:
+            return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        return expand(keys, np.concatenate(ks), np.concatenate(ns), limit)
+
+    def items(self, table: str) -> Iterator[tuple[int, bytes]]:
+        # unsigned order: the keys stored as non-negative integers, then the negative ones
+        for where in ("k >= 0", "k < 0"):
+            cursor = self._db.execute(f"SELECT k, v FROM kv_{table} WHERE {where} ORDER BY k")
+            while True:
+                rows = cursor.fetchmany(10_000)
+                if not rows:
+                    break
+                keys = unsigned([k for k, _ in rows]).tolist()
+                yield from zip(keys, (v for _, v in rows))
+
+    def count(self, table: str) -> int:
+        prefix = "mm" if table in MULTIMAPS else "kv"
+        return int(self._db.execute(f"SELECT count(*) FROM {prefix}_{table}").fetchone()[0])
+
+    def nbytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+    def vacuum(self) -> None:
+        """Checkpoint the WAL into the file and repack it (needs no other writer)."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def checkpoint(self) -> None:
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        self.unlock()
+        self._db.close()
