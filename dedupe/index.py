@@ -100,6 +100,28 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return out
 
 
+def estimate_containment(jac: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """The larger share of one body inside the other, estimated from MinHash and sizes."""
+    out: np.ndarray = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
+    return out
+
+
+def verdict(
+    jac: np.ndarray, inside: np.ndarray, found: np.ndarray, words_a: np.ndarray,
+    words_b: np.ndarray, agree: np.ndarray, threshold: float, contained: float,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The verified score of candidate pairs (0 where they do not verify: the Jaccard if it
+    passed, else the containment) and their containment, given the estimated Jaccard
+    ``jac``, the estimated containment ``inside``, the words of one body's paragraphs
+    ``found`` in the other, and whether their figures ``agree``. A pure function: the Dask
+    engine computes its parts where pairs meet and finishes it in order."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shared = np.maximum(found / words_a, found / words_b)
+    inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
+    score = np.where(jac >= threshold, jac, np.where(inside >= contained, inside, 0.0))
+    return np.where(agree, score, 0.0), inside
+
+
 class DuplicateIndex:
     """Kept article bodies; finds, for each new one, its best verified duplicate."""
 
@@ -291,14 +313,7 @@ class DuplicateIndex:
         size_b = pick(self._sizes, bodies.sizes)
         words_b = pick(self._words, bodies.words)
         jac = similarity(bodies.signatures[row], sig_b)
-        size_a, words_a = bodies.sizes[row], bodies.words[row]
-        inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shared = np.maximum(found / words_a, found / words_b)
-        inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
-        score = np.where(
-            jac >= self.threshold, jac, np.where(inside >= self.contained, inside, 0.0)
-        )
+        inside = estimate_containment(jac, bodies.sizes[row], size_b)
         agree = self._figures_agree(
             inside,
             bodies.figure_sigs[row],
@@ -307,7 +322,10 @@ class DuplicateIndex:
             pick(self._figure_count, bodies.figure_count),
             bodies.tabular[row] | pick(self._tabular, bodies.tabular),
         )
-        return np.where(agree, score, 0.0), jac, inside
+        score, inside = verdict(
+            jac, inside, found, bodies.words[row], words_b, agree, self.threshold, self.contained
+        )
+        return score, jac, inside
 
     @staticmethod
     def _figures_agree(
