@@ -22,7 +22,7 @@ from .io.atomic import interrupt_handler
 from .io.encoding import canonical
 from .kernel import describe as kernel_path
 from .parallel import default_jobs
-from .report.summary import plural
+from .report.summary import Summary, plural
 from .run import BadInput, clean_paths
 from .settings import find_pyproject
 from .settings import load as load_settings
@@ -171,6 +171,16 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Show a progress bar on stderr (default: when stderr is a terminal).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary and no progress.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where to clean: this machine, or a Dask cluster (the same output).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a local cluster).")
+@click.option("--workdir", metavar="DIR", help="Dask: keep stages here; a rerun resumes.")
+@click.option("--partitions", type=click.IntRange(min=1), help="Dask: input partitions.")
 @_setting_options
 def clean(
     inputs: tuple[str, ...],
@@ -187,6 +197,10 @@ def clean(
     on_error: str,
     progress: bool | None,
     quiet: bool,
+    engine: str,
+    scheduler: str | None,
+    workdir: str | None,
+    partitions: int | None,
     **settings: Any,
 ) -> None:
     """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
@@ -216,23 +230,26 @@ def clean(
         if not problem.warning:  # warnings (duplicate ids) are listed after the run
             click.echo(str(problem), err=True)
 
-    summary, skipped = _guarded(
-        lambda: clean_paths(
-            inputs,
-            None if dry_run else output,
-            config,
-            report=report,
-            fields=fields,
-            force=force,
-            on_error=cast(OnError, on_error),
-            on_problem=on_problem,
-            bad=bad,
-            jobs=jobs or default_jobs(),
-            format=cast(Format | None, format_.lower() if format_ else None),
-            encoding=encoding,
-            transcoded=transcoded,
-        )  # fmt: skip
-    )
+    def run() -> tuple[Summary, list[str]]:
+        options: dict[str, Any] = {
+            "report": report, "fields": fields, "force": force,
+            "on_error": cast(OnError, on_error), "on_problem": on_problem, "bad": bad,
+            "jobs": jobs or default_jobs(),
+            "format": cast(Format | None, format_.lower() if format_ else None),
+            "encoding": encoding, "transcoded": transcoded,
+        }  # fmt: skip
+        target = None if dry_run else output
+        if engine == "local":
+            return clean_paths(inputs, target, config, **options)
+        from . import dask as on_dask
+
+        with on_dask.cleaner(
+            config, scheduler=scheduler, workdir=workdir, partitions=partitions, fields=fields,
+            inputs=inputs,
+        ) as engine_cleaner:  # fmt: skip
+            return clean_paths(inputs, target, config, cleaner=engine_cleaner, **options)
+
+    summary, skipped = _guarded(run)
     if not quiet:
         for warning in bad.warnings[:MAX_WARNINGS]:
             click.echo(str(warning), err=True)

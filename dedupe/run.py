@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .cleaner import Cleaner
 from .config import CleanerConfig
@@ -60,6 +61,7 @@ def clean_paths(
     format: Format | None = None,
     encoding: str = "utf-8",
     transcoded: dict[str, str] | None = None,
+    cleaner: Any = None,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
@@ -76,6 +78,9 @@ def clean_paths(
     With ``"skip"`` or ``"keep"`` bad files and lines are left out of the output
     or copied through unchanged; each is passed to ``on_problem`` as it is found
     and listed in ``bad`` (and as an ``error`` row in the report).
+
+    ``cleaner``: what cleans instead of a local `Cleaner` (another engine, such as
+    `dedupe.dask.cleaner`'s), with the same ``clean``, ``summary`` and ``config``.
     """
     read_umask()
     inputs = list(inputs)
@@ -98,6 +103,7 @@ def clean_paths(
         args = (
             files, output, config, report, fields or Fields(), on_error, on_problem,
             bad if bad is not None else BadInput(), jobs, encoding, spool, unreadable, transcoded,
+            cleaner,
         )  # fmt: skip
         if folder:
             assert output is not None
@@ -127,6 +133,7 @@ def _run(
     spool: Spool | None,
     unreadable: list[tuple[InputFile, InputError]],
     transcoded: dict[str, str] | None,
+    cleaner: Any = None,
 ) -> Summary:
     bad.action = on_error
 
@@ -137,7 +144,7 @@ def _run(
 
     for folder, error in unreadable:
         found(Problem(folder, None, error.reason))
-    cleaner = Cleaner(config, jobs=jobs)
+    cleaner = cleaner if cleaner is not None else Cleaner(config, jobs=jobs)
     corpus = Corpus(files, fields, on_error, found, encoding=encoding, stdin=spool)
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields, corpus) if report is not None else None

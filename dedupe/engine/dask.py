@@ -43,14 +43,15 @@ from ..cleaner import BATCH_SIZE, NO_TABLES, _result
 from ..config import CleanerConfig
 from ..index import FIGURE_PERM, MAX_BUCKET, Bodies, Match
 from ..io.paths import Fields
-from ..io.readers import parse_line
+from ..io.readers import _article, parse_line
+from ..io.writers import dumps
 from ..minhash import Hasher
 from ..normalize import fmix64
 from ..records import Article, Result, Source
 from ..report import Summary
 from ..rules.boilerplate import Recurring, recurring, site_hash
 from ..segment import cut_spans
-from ..stages import Survey, Tables, decide_batch, site_of, survey_batch
+from ..stages import Survey, Tables, decide_batch, survey_batch
 from . import duplicates as dup
 
 VERSION = 1  # of the work folder's layout
@@ -165,7 +166,8 @@ def _unfixed(column: pa.ChunkedArray | pa.Array, dtype: type, k: int) -> np.ndar
         return np.empty((0, k), dtype=dtype)
     data = np.frombuffer(array.buffers()[1], dtype=np.uint8)
     data = data[array.offset * width : (array.offset + n) * width]
-    return data.view(dtype).reshape(n, k).copy()
+    out: np.ndarray = data.view(dtype).reshape(n, k).copy()
+    return out
 
 
 def _write(path: str, columns: Mapping[str, Any], schema: pa.Schema) -> None:
@@ -199,9 +201,11 @@ def _write_bodies(path: str, parts: list[dict[str, Any]]) -> None:
 
 def _no_bodies() -> Bodies:
     z = np.empty(0, np.int64)
-    return Bodies(z, np.empty((0, 1), np.uint32), z, z, np.empty(0, bool), np.empty(0, np.uint64),
-                  np.empty((0, FIGURE_PERM), np.uint32), z, np.empty(0, bool), np.empty(0, np.uint64),
-                  z, z)  # fmt: skip
+    no = np.empty(0, bool)
+    keys = np.empty(0, np.uint64)
+    sigs = np.empty((0, 1), np.uint32)
+    figures = np.empty((0, FIGURE_PERM), np.uint32)
+    return Bodies(z, sigs, z, z, no, keys, figures, z, no, keys, z, z)
 
 
 def _read_bodies(path: str, num_perm: int) -> dup.BodyColumns:
@@ -231,8 +235,7 @@ def _articles(path: str, fields: Fields) -> list[Article]:
             out.append(Article(id=row["id"], text=row["txt"], source=Source(row["path"])))
         else:
             record = json.loads(row["record"])
-            source = Source(row["path"], row["line"]) if row["path"] is not None else None
-            out.append(Article.from_dict(record, source))
+            out.append(_article(record, fields, Source(row["path"], row["line"])))
     return out
 
 
@@ -405,6 +408,57 @@ def emit_task(
             result = _result(article, ordinal, verdict, matches.get(ordinal), lookup)
             out.append((result, len(verdict.starts)))
     return out
+
+
+def write_records(folder: str, part: int, records: Iterable[Mapping[str, Any]]) -> int:
+    """One input partition from records (dicts)."""
+    rows = [
+        {"path": f"partition {part}", "line": i + 1, "raw": None, "txt": None, "id": None,
+         "record": json.dumps(dict(r), ensure_ascii=False, default=str)}
+        for i, r in enumerate(records)
+    ]  # fmt: skip
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=INPUT_SCHEMA), f"{folder}/part-{part:05d}.parquet"
+    )
+    return len(rows)
+
+
+def records_of_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a pandas partition as records (missing values left out)."""
+    return [{k: v for k, v in row.items() if not _missing(v)} for row in frame.to_dict("records")]
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def output_task(
+    work: str, part: int, offset: int, config: CleanerConfig, fields: Fields, sites_known: bool,
+    names: Mapping[int, tuple[str, str | None, int | None]],
+) -> None:  # fmt: skip
+    """Cleaned records and report rows of one partition, as JSON lines under ``output/``."""
+    results = emit_task(work, part, offset, config, fields, sites_known, names)
+    root = Path(work) / "output"
+    with open(root / f"records-{part:05d}.jsonl", "w", encoding="utf-8") as out:
+        for result, _ in results:
+            if not result.dropped:
+                record = dict(result.article.record or result.to_record())
+                record[fields.text] = result.text
+                out.write(dumps(record) + "\n")
+    with open(root / f"report-{part:05d}.jsonl", "w", encoding="utf-8") as out:
+        for result, _ in results:
+            source = result.article.source
+            where = {
+                "file": source.path if source else None,
+                "line": source.line if source else None,
+            }
+            if result.title is not None and result.removals:
+                out.write(dumps({**result.title.to_dict(result.article.id), **where}) + "\n")
+            for removal in result.removals:
+                out.write(dumps(removal.to_dict(where)) + "\n")
 
 
 def names_task(
@@ -855,6 +909,54 @@ class DaskCleaner:
         return list(self.client.gather(futures))
 
     def _run(self, counts: list[int]) -> Iterator[Result]:
+        names, sites_known = self._prepare(counts)
+        c = self.config
+        nparts = len(counts)
+        futures: list[Any] = []
+        window = 2 * max(1, len(self.client.nthreads()))
+        next_part = 0
+        while next_part < nparts or futures:
+            while next_part < nparts and len(futures) < window:
+                futures.append(
+                    self.client.submit(
+                        emit_task,
+                        str(self.workdir),
+                        next_part,
+                        int(self.offsets[next_part]),
+                        c,
+                        self.fields,
+                        sites_known,
+                        names,
+                        pure=False,
+                    )  # fmt: skip
+                )
+                next_part += 1
+            for result, segments in futures.pop(0).result():
+                self.summary.add(result, segments)
+                yield result
+
+    def clean_partitions(self, parts: Sequence[Any]) -> list[int]:
+        """Clean the records of delayed partitions (lists of dicts) into ``output/``:
+        ``records-N.jsonl`` (cleaned records) and ``report-N.jsonl`` for each; the counts."""
+        from dask.delayed import delayed
+
+        work = Workdir(self.workdir, {"config": self.config.to_dict(), "fields": vars(self.fields),
+                                      **self.manifest})  # fmt: skip
+        self.work = work
+
+        def write(folder: Path) -> dict[str, Any]:
+            tasks = [delayed(write_records)(str(folder), i, part) for i, part in enumerate(parts)]
+            return {"counts": [int(x) for x in self.client.compute(tasks, sync=True)]}
+
+        counts = work.run("input", write)["counts"]
+        self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        self.n = int(self.offsets[-1])
+        names, sites_known = self._prepare(counts)
+        c = self.config
+        work.run("output", lambda _: self._map(output_task, c, self.fields, sites_known, names))
+        return [int(x) for x in counts]
+
+    def _prepare(self, counts: list[int]) -> tuple[dict[int, Any], bool]:
         c = self.config
         work = self.work
         nparts = len(counts)
@@ -865,28 +967,13 @@ class DaskCleaner:
         if c.boilerplate and self.n:
             work.run("stories", lambda folder: self._duplicates(
                 "survey", folder, c.story_threshold, None))  # fmt: skip
-            work.run("counts", lambda folder: self._counts(folder, np.array(sorted(set(sites) | {0}),
-                                                                              dtype=np.uint64)))  # fmt: skip
+            known = np.array(sorted(set(sites) | {0}), dtype=np.uint64)
+            work.run("counts", lambda folder: self._counts(folder, known))
         if c.documents and self.n:
             work.run("decide", lambda _: self._map(decide_task, c, self.fields, sites_known))
             work.run("documents", lambda folder: self._duplicates(
                 "decide", folder, c.document_threshold, c.keep == "longest"))  # fmt: skip
-        names = self._names(nparts)
-        futures: list[Any] = []
-        window = 2 * max(1, len(self.client.nthreads()))
-        next_part = 0
-        while next_part < nparts or futures:
-            while next_part < nparts and len(futures) < window:
-                futures.append(
-                    self.client.submit(
-                        emit_task, str(self.workdir), next_part, int(self.offsets[next_part]),
-                        c, self.fields, sites_known, self._names_for(names, next_part), pure=False,
-                    )  # fmt: skip
-                )
-                next_part += 1
-            for result, segments in futures.pop(0).result():
-                self.summary.add(result, segments)
-                yield result
+        return self._names(nparts), sites_known
 
     def _names(self, nparts: int) -> dict[int, tuple[str, str | None, int | None]]:
         """Ids and sources of every article a report row names."""
@@ -909,9 +996,6 @@ class DaskCleaner:
         for part in self.client.gather(futures):
             found.update(part)
         return found
-
-    def _names_for(self, names: Mapping[int, Any], part: int) -> dict[int, Any]:
-        return dict(names)
 
     def _counts(self, folder: Path, sites: np.ndarray) -> None:
         """Boilerplate tables: rows by key, stories per site."""
@@ -985,7 +1069,9 @@ class DaskCleaner:
             crowded, prefixes = self._crowded(crowded_rows, rank_of, group, extras)
             pairs = small_pairs.map_partitions(small_partition, offsets, meta=PAIR_META)
             if prefixes:
-                big = dd.from_pandas(crowded_rows, npartitions=max(1, min(nparts, len(crowded_rows))))
+                big = dd.from_pandas(
+                    crowded_rows, npartitions=max(1, min(nparts, len(crowded_rows)))
+                )
                 big_pairs = big.map_partitions(crowded_partition, prefixes, offsets, meta=PAIR_META)
                 pairs = dd.concat([pairs, big_pairs])
             gather_meta = gather_partition(PAIR_META, work, source, offsets, c.num_perm)
@@ -1027,7 +1113,9 @@ class DaskCleaner:
         neg = entries["neg"].to_numpy(np.int64)
         rank = rank_of[ordinal]
         order = np.lexsort((rank, key, kind))
-        kind, key, ordinal, count, neg, rank = (a[order] for a in (kind, key, ordinal, count, neg, rank))
+        kind, key, ordinal, count, neg, rank = (
+            a[order] for a in (kind, key, ordinal, count, neg, rank)
+        )
         new = np.r_[True, (key[1:] != key[:-1]) | (kind[1:] != kind[:-1])]
         starts = np.flatnonzero(new)
         ends = np.r_[starts[1:], len(key)]
@@ -1140,4 +1228,3 @@ def digest_of(value: Any) -> str:
 
 def temporary_workdir() -> str:
     return tempfile.mkdtemp(prefix="dedupe-dask-")
-
