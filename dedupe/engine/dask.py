@@ -861,18 +861,23 @@ class DaskCleaner:
 
     # -- public ------------------------------------------------------------------
 
-    def clean(self, records: Iterable[Article]) -> Iterator[Result]:
-        """One `Result` per article, in input order (``records`` is read twice: to count
-        and check it, then to write the partitions)."""
+    def clean(self, records: Iterable[Article | Mapping[str, Any]]) -> Iterator[Result]:
+        """One `Result` per article, in input order. ``records`` is read twice: to check
+        and fingerprint it (a run of other input never resumes this one's stages), then
+        to write the input partitions."""
         self.summary = Summary()
         if iter(records) is records:
             records = list(records)
+        articles = _as_articles(records)
+        digest = hashlib.sha256()
+        for article in articles:
+            digest.update(json.dumps(_input_row(article), default=_hex).encode("utf-8"))
         work = Workdir(self.workdir, {
             "config": self.config.to_dict(), "fields": vars(self.fields),
-            "partitions": self.partitions, **self.manifest,
+            "partitions": self.partitions, "input": digest.hexdigest(), **self.manifest,
         })  # fmt: skip
         self.work = work
-        info = work.run("input", lambda folder: self._write_input(folder, records))
+        info = work.run("input", lambda folder: self._write_input(folder, articles))
         counts = info["counts"]
         self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         self.n = int(self.offsets[-1])
@@ -1034,8 +1039,8 @@ class DaskCleaner:
         bodies = [f"{work}/{source}/bodies-{p:05d}.parquet" for p in range(nparts)]
         keys = [f"{work}/{source}/keys-{p:05d}.parquet" for p in range(nparts)]
         meta_cols = ["ordinal", "neg", "eligible", "digest"]
-        heads = dd.read_parquet(bodies, columns=meta_cols)
-        head = heads.compute()
+        head = pa.concat_tables(pq.read_table(f, columns=meta_cols) for f in bodies).to_pandas()
+        heads = dd.from_pandas(head, npartitions=nparts, sort=False)
         ordinal = head["ordinal"].to_numpy(np.int64)
         neg = np.zeros(self.n, np.int64)
         neg[ordinal] = head["neg"].to_numpy(np.int64)
@@ -1187,6 +1192,21 @@ def _pairs(verified: pd.DataFrame, rank_of: np.ndarray) -> dup.Pairs:
         big_key=np.array(keys, np.int64),
         big_w=np.array(ws, np.int64),
     )
+
+
+class _as_articles:
+    """Records (articles or mappings) as articles, iterable again."""
+
+    def __init__(self, records: Iterable[Article | Mapping[str, Any]]) -> None:
+        self.records = records
+
+    def __iter__(self) -> Iterator[Article]:
+        for r in self.records:
+            yield r if isinstance(r, Article) else Article.from_dict(r)
+
+
+def _hex(value: bytes) -> str:
+    return value.hex()
 
 
 def _input_row(article: Article) -> dict[str, Any]:
