@@ -164,7 +164,7 @@ def test_bags_and_dataframes(tmp_path: Path, scheduler: str) -> None:
         cleaned, report = dedupe.dask.clean(bag, workdir=str(tmp_path / "bag"))
         got = cleaned.compute()
         assert [r["text"] for r in got] == kept
-        assert [r["id"] for r in got] == [r.article.id for r in local if not r.dropped]
+        assert [str(r["id"]) for r in got] == [r.article.id for r in local if not r.dropped]
         assert len([r for r in report.compute() if r["rule"] != "title"]) == removals
         frame = dd.from_pandas(pd.DataFrame(records).astype({"id": str}), npartitions=3)
         cleaned_frame, _ = dedupe.dask.clean(frame, workdir=str(tmp_path / "frame"))
