@@ -176,4 +176,5 @@ def _run(
         report_writer.close()
     if transcoded is not None:
         transcoded.update(corpus.transcoded)
-    return cleaner.summary
+    summary: Summary = cleaner.summary
+    return summary

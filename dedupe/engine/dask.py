@@ -41,12 +41,14 @@ import pyarrow.parquet as pq
 
 from ..cleaner import BATCH_SIZE, NO_TABLES, _result
 from ..config import CleanerConfig
+from ..errors import DedupeError
 from ..index import FIGURE_PERM, MAX_BUCKET, Bodies, Match
+from ..io.formats.jsonl import article_of
 from ..io.paths import Fields
-from ..io.readers import _article, parse_line
 from ..io.writers import dumps
 from ..minhash import Hasher
 from ..normalize import fmix64
+from ..parallel import _light
 from ..records import Article, Result, Source
 from ..report import Summary
 from ..rules.boilerplate import Recurring, recurring, site_hash
@@ -111,10 +113,11 @@ INPUT_SCHEMA = pa.schema(
     [
         ("path", pa.string()),
         ("line", pa.int64()),
-        ("raw", pa.binary()),
-        ("txt", pa.string()),
         ("id", pa.string()),
-        ("record", pa.string()),
+        ("text", pa.string()),
+        ("title", pa.string()),
+        ("extra", pa.string()),  # JSON: the fields that name a site (what stages read)
+        ("record", pa.string()),  # JSON: the whole record (Python entry only: written back)
     ]
 )
 SEG_SCHEMA = pa.schema(
@@ -225,17 +228,16 @@ def _read_bodies(path: str, num_perm: int) -> dup.BodyColumns:
 
 
 def _articles(path: str, fields: Fields) -> list[Article]:
-    """The articles of one input partition, as the local engine reads them."""
-    t = pq.read_table(path).to_pylist()
+    """The articles of one input partition, as the stages see them (id, text, title and
+    the fields that name a site: what `parallel` sends to a worker)."""
     out: list[Article] = []
-    for row in t:
-        if row["raw"] is not None:
-            out.append(parse_line(row["raw"], fields, Source(row["path"], row["line"])))
-        elif row["txt"] is not None:
-            out.append(Article(id=row["id"], text=row["txt"], source=Source(row["path"])))
-        else:
-            record = json.loads(row["record"])
-            out.append(_article(record, fields, Source(row["path"], row["line"])))
+    for row in pq.read_table(path).to_pylist():
+        source = Source(row["path"], row["line"]) if row["path"] is not None else None
+        record = json.loads(row["record"]) if row["record"] is not None else None
+        out.append(
+            Article(row["id"], row["text"], row["title"], json.loads(row["extra"]), source,
+                    record=record)
+        )  # fmt: skip
     return out
 
 
@@ -410,13 +412,19 @@ def emit_task(
     return out
 
 
-def write_records(folder: str, part: int, records: Iterable[Mapping[str, Any]]) -> int:
-    """One input partition from records (dicts)."""
-    rows = [
-        {"path": f"partition {part}", "line": i + 1, "raw": None, "txt": None, "id": None,
-         "record": json.dumps(dict(r), ensure_ascii=False, default=str)}
-        for i, r in enumerate(records)
-    ]  # fmt: skip
+def write_records(
+    folder: str, part: int, records: Iterable[Mapping[str, Any]], config: CleanerConfig,
+    fields: Fields,
+) -> int:  # fmt: skip
+    """One input partition from records (dicts); a bad record raises `InputError` naming
+    its partition and place."""
+    rows = []
+    for i, record in enumerate(records):
+        data = json.loads(json.dumps(dict(record), ensure_ascii=False, default=str))
+        article = article_of(data, fields, Source(f"partition {part}", i + 1))
+        row = _input_row(article, config)
+        row["record"] = json.dumps(data, ensure_ascii=False)
+        rows.append(row)
     pq.write_table(
         pa.Table.from_pylist(rows, schema=INPUT_SCHEMA), f"{folder}/part-{part:05d}.parquet"
     )
@@ -862,16 +870,20 @@ class DaskCleaner:
     # -- public ------------------------------------------------------------------
 
     def clean(self, records: Iterable[Article | Mapping[str, Any]]) -> Iterator[Result]:
-        """One `Result` per article, in input order. ``records`` is read twice: to check
-        and fingerprint it (a run of other input never resumes this one's stages), then
-        to write the input partitions."""
+        """One `Result` per article, in input order (its `Article` the one the last
+        pass over ``records`` gave). ``records`` is read three times, as a `Corpus` can
+        be: to check and fingerprint it (a run of other input never resumes this one's
+        stages), to write the input partitions (unless a resumed run has them), and as
+        the results are handed out."""
         self.summary = Summary()
         if iter(records) is records:
             records = list(records)
         articles = _as_articles(records)
         digest = hashlib.sha256()
+        self._count = 0
         for article in articles:
-            digest.update(json.dumps(_input_row(article), default=_hex).encode("utf-8"))
+            self._count += 1
+            digest.update(json.dumps(_input_row(article, self.config)).encode("utf-8"))
         work = Workdir(self.workdir, {
             "config": self.config.to_dict(), "fields": vars(self.fields),
             "partitions": self.partitions, "input": digest.hexdigest(), **self.manifest,
@@ -881,12 +893,18 @@ class DaskCleaner:
         counts = info["counts"]
         self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         self.n = int(self.offsets[-1])
-        yield from self._run(counts)
+        results = self._run(counts)
+        for article in articles:
+            result = next(results)
+            if result.article.id != article.id:
+                raise DedupeError("the input changed during the run; run again")
+            result.article = article
+            yield result
 
     # -- stages --------------------------------------------------------------------
 
     def _write_input(self, folder: Path, records: Iterable[Article]) -> dict[str, Any]:
-        n = sum(1 for _ in records)  # the first pass: every input checked before any output
+        n = self._count
         size = max(1, math.ceil(n / self.partitions))
         counts: list[int] = []
         rows: list[dict[str, Any]] = []
@@ -898,7 +916,7 @@ class DaskCleaner:
             rows.clear()
 
         for article in records:
-            rows.append(_input_row(article))
+            rows.append(_input_row(article, self.config))
             if len(rows) >= size:
                 flush()
         if rows or not counts:
@@ -950,7 +968,10 @@ class DaskCleaner:
         self.work = work
 
         def write(folder: Path) -> dict[str, Any]:
-            tasks = [delayed(write_records)(str(folder), i, part) for i, part in enumerate(parts)]
+            tasks = [
+                delayed(write_records)(str(folder), i, part, self.config, self.fields)
+                for i, part in enumerate(parts)
+            ]
             return {"counts": [int(x) for x in self.client.compute(tasks, sync=True)]}
 
         counts = work.run("input", write)["counts"]
@@ -1205,26 +1226,18 @@ class _as_articles:
             yield r if isinstance(r, Article) else Article.from_dict(r)
 
 
-def _hex(value: bytes) -> str:
-    return value.hex()
-
-
-def _input_row(article: Article) -> dict[str, Any]:
+def _input_row(article: Article, config: CleanerConfig) -> dict[str, Any]:
+    light = _light(article, config)
     source = article.source
-    row: dict[str, Any] = {"path": None, "line": None, "raw": None, "txt": None, "id": article.id,
-                           "record": None}  # fmt: skip
-    if source is not None:
-        row["path"], row["line"] = source.path, source.line
-    if article.raw is not None and source is not None:
-        row["raw"] = article.raw
-    elif source is not None and source.line is None and article.record is None:
-        row["txt"] = article.text
-    else:
-        record = {"id": article.id, "text": article.text, **article.extra}
-        if article.title is not None:
-            record["title"] = article.title
-        row["record"] = json.dumps(record, ensure_ascii=False)
-    return row
+    return {
+        "path": source.path if source is not None else None,
+        "line": source.line if source is not None else None,
+        "id": light.id,
+        "text": light.text,
+        "title": light.title,
+        "extra": json.dumps(light.extra, ensure_ascii=False, sort_keys=True),
+        "record": None,
+    }
 
 
 def input_signature(paths: Sequence[str]) -> list[Any]:

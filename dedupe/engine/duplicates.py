@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..index import MAX_ANCHORS, MAX_BUCKET, Bodies, DuplicateIndex, Match, band_keys, verdict
+from ..index import MAX_ANCHORS, MAX_BUCKET, Bodies, DuplicateIndex, Match, verdict
 from ..index import estimate_containment as _estimate
 from ..minhash import similarity
 
@@ -55,6 +55,8 @@ def key_rows(
     n = len(bodies.ids)
     parts: list[dict[str, np.ndarray]] = []
     if len(eligible):
+        from ..kernel import band_keys  # as DuplicateIndex computes them
+
         keys = band_keys(bodies.signatures[eligible], bands, rows).astype(np.uint64)
         owner = np.repeat(eligible, bands)
         parts.append(_grouped(BAND, keys.ravel(), owner, np.ones(len(owner), np.int64), None))
