@@ -281,8 +281,13 @@ class DuplicateIndex:
         add(band_owner[b], band_owner[a], False, None)
         q, s = self._anchor_runs.lookup(bodies.anchor_keys, anchor_pos)
         add(owner[q], s, True, words[q])
-        a, b = _pairs_within(bodies.anchor_keys, owner)
-        add(owner[b], owner[a], False, words[b])
+        # an earlier body of the batch offers what the index would store of it (its first
+        # MAX_ANCHORS anchors), and each anchor of the later body counts once per body, as
+        # a lookup of stored anchors counts it: the same result for any batch size
+        a, b = _pairs_within(bodies.anchor_keys, owner, _ranks(owner) < MAX_ANCHORS)
+        code = np.unique(b.astype(np.int64) << 32 | owner[a].astype(np.int64))
+        b, a_owner = code >> 32, code & 0xFFFFFFFF
+        add(owner[b], a_owner, False, words[b])
         row = np.concatenate(rows).astype(np.int64)
         other = np.concatenate(others).astype(np.int64)
         stored = np.concatenate(flags)
@@ -386,26 +391,49 @@ class DuplicateIndex:
             self._anchor_runs.insert(bodies.anchor_keys[mine], stored[owner[mine]])
 
 
-def _pairs_within(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ranks(owner: np.ndarray) -> np.ndarray:
+    """The place of each row among the rows of its owner (owners non-decreasing)."""
+    if not len(owner):
+        return np.zeros(0, dtype=np.intp)
+    first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    out: np.ndarray = np.arange(len(owner)) - np.repeat(first, np.diff(np.r_[first, len(owner)]))
+    return out
+
+
+def _pairs_within(
+    keys: np.ndarray, owner: np.ndarray, entry: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (earlier, later) of positions with equal keys, as indexes into ``keys``: each
-    position is paired with the MAX_BUCKET earliest positions of its key (the earliest are
-    the ones most likely kept); pairs with the same owner are left out."""
+    position is paired with the MAX_BUCKET earliest *entries* of its key before it
+    (``entry``: which positions the index would store; all by default), the earliest
+    being the ones most likely kept; pairs with the same owner are left out."""
+    empty = np.empty(0, np.intp), np.empty(0, np.intp)
     if len(keys) < 2:
-        return np.empty(0, np.intp), np.empty(0, np.intp)
+        return empty
+    entry = np.ones(len(keys), dtype=bool) if entry is None else entry
     order = np.lexsort((np.arange(len(keys)), keys))
     sorted_keys = keys[order]
+    end = np.searchsorted(sorted_keys, sorted_keys, "right")
+    e_pos = np.flatnonzero(entry[order])  # sorted places of the entries
+    if not len(e_pos):
+        return empty
     start = np.searchsorted(sorted_keys, sorted_keys, "left")
-    rank = np.arange(len(keys)) - start
+    e_rank = np.arange(len(e_pos)) - np.searchsorted(e_pos, start[e_pos], "left")
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
-    for k in range(min(MAX_BUCKET, int(rank.max()))):
-        later = np.flatnonzero(rank > k)
-        a, b = order[start[later] + k], order[later]
+    for k in range(min(MAX_BUCKET, int(e_rank.max()) + 1)):
+        ek = e_pos[e_rank == k]  # the k-th entry of each key that has one
+        count = end[ek] - ek - 1  # positions after it with the same key
+        total = int(count.sum())
+        if not total:
+            continue
+        later = np.repeat(ek + 1 - np.cumsum(count) + count, count) + np.arange(total)
+        a, b = order[np.repeat(ek, count)], order[later]
         other = owner[a] != owner[b]
         firsts.append(a[other])
         seconds.append(b[other])
     if not firsts:
-        return np.empty(0, np.intp), np.empty(0, np.intp)
+        return empty
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
