@@ -57,6 +57,7 @@ from ..stages import Survey, Tables, decide_batch, survey_batch
 from . import duplicates as dup
 
 VERSION = 1  # of the work folder's layout
+ROWS_PER_SHUFFLE_PARTITION = 500_000
 
 
 class Workdir:
@@ -668,9 +669,13 @@ def gather_partition(
     big_w = np.add.reduceat(np.where(is_small, 0, w), starts)
     group = np.cumsum(new) - 1
     big: list[bytes] = [b""] * len(starts)
-    for i in np.flatnonzero(~is_small).tolist():
-        g = int(group[i])
-        big[g] += np.array([kidx[i], w[i]], dtype=np.int64).tobytes()
+    rows = np.flatnonzero(~is_small)
+    if len(rows):
+        data = np.stack([kidx[rows], w[rows]], axis=1).astype(np.int64)
+        g = group[rows]
+        cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        for lo, hi in zip(cut.tolist(), np.r_[cut[1:], len(rows)].tolist()):
+            big[int(g[lo])] = data[lo:hi].tobytes()
     r_part = df["r_part"].to_numpy(np.int64)[starts]
     loaded = _load_side(work, stage, np.unique(r_part).tolist(), num_perm)
     body = _take(loaded, r_part, r[starts], offsets)
@@ -1001,6 +1006,11 @@ class DaskCleaner:
                 "decide", folder, c.document_threshold, c.keep == "longest"))  # fmt: skip
         return self._names(nparts), sites_known
 
+    def _spread(self, rows: int) -> int:
+        """Partitions for a shuffle of about ``rows`` rows: ROWS_PER_SHUFFLE_PARTITION each
+        (fewer tasks on small runs; memory per task bounded on large ones)."""
+        return max(1, min(4 * self.partitions, math.ceil(rows / ROWS_PER_SHUFFLE_PARTITION)))
+
     def _names(self, nparts: int) -> dict[int, tuple[str, str | None, int | None]]:
         """Ids and sources of every article a report row names."""
         wanted: set[int] = set()
@@ -1043,9 +1053,9 @@ class DaskCleaner:
         everything = int(pairs[pairs["counter"] == 1]["story"].nunique())
         totals = {0: site_total, 1: np.full(len(sites), everything, dtype=np.int64)}
         table_meta = counts_partition(meta, totals, self.config)
-        out = rows.shuffle(on=["counter", "key"], npartitions=nparts).map_partitions(
-            counts_partition, totals, self.config, meta=table_meta
-        )
+        out = rows.shuffle(
+            on=["counter", "key"], npartitions=self._spread(25 * self.n)
+        ).map_partitions(counts_partition, totals, self.config, meta=table_meta)
         out.to_parquet(str(folder), write_index=False)
 
     def _duplicates(
@@ -1061,7 +1071,7 @@ class DaskCleaner:
         keys = [f"{work}/{source}/keys-{p:05d}.parquet" for p in range(nparts)]
         meta_cols = ["ordinal", "neg", "eligible", "digest"]
         head = pa.concat_tables(pq.read_table(f, columns=meta_cols) for f in bodies).to_pandas()
-        heads = dd.from_pandas(head, npartitions=nparts, sort=False)
+        heads = dd.from_pandas(head, npartitions=self._spread(self.n), sort=False)
         ordinal = head["ordinal"].to_numpy(np.int64)
         neg = np.zeros(self.n, np.int64)
         neg[ordinal] = head["neg"].to_numpy(np.int64)
@@ -1073,7 +1083,7 @@ class DaskCleaner:
         # exact repeats
         multi = heads[heads["digest"] != 0]
         grouped = (
-            multi.shuffle(on="digest", npartitions=nparts)
+            multi.shuffle(on="digest", npartitions=self._spread(self.n))
             .map_partitions(groups_partition, meta=groups_partition(head.iloc[:0]))
             .compute()
         )
@@ -1081,31 +1091,35 @@ class DaskCleaner:
         group[grouped["ordinal"].to_numpy(np.int64)] = grouped["group"].to_numpy(np.int64)
         # buckets
         bucket_dir = folder / "buckets"
-        dd.read_parquet(keys).shuffle(on=["kind", "key"], npartitions=nparts).map_partitions(
-            bucket_partition, meta=BUCKET_META
-        ).to_parquet(str(bucket_dir), write_index=False)
+        dd.read_parquet(keys).shuffle(
+            on=["kind", "key"], npartitions=self._spread(48 * self.n)
+        ).map_partitions(bucket_partition, meta=BUCKET_META).to_parquet(
+            str(bucket_dir), write_index=False
+        )
         crowded_rows = pd.read_parquet(bucket_dir, filters=[("crowded", "==", True)])
         small_pairs = dd.read_parquet(str(bucket_dir), filters=[("crowded", "==", False)])
         small_pairs = small_pairs[~small_pairs["crowded"]]
         offsets = self.offsets
         extras: dict[int, set[int]] = {}
+        follower = (group >= 0) & (group != np.arange(self.n))
+        full: set[int] = set()  # exact-repeat groups paired in full
         rounds = 0
         while True:
             rounds += 1
             crowded, prefixes = self._crowded(crowded_rows, rank_of, group, extras)
+            partial = follower & ~np.isin(group, np.fromiter(full, np.int64, len(full)))
+            queries = crowded_rows[~partial[crowded_rows["r"].to_numpy(np.int64)]]
             pairs = small_pairs.map_partitions(small_partition, offsets, meta=PAIR_META)
-            if prefixes:
-                big = dd.from_pandas(
-                    crowded_rows, npartitions=max(1, min(nparts, len(crowded_rows)))
-                )
+            if prefixes and len(queries):
+                big = dd.from_pandas(queries, npartitions=max(1, min(nparts, len(queries))))
                 big_pairs = big.map_partitions(crowded_partition, prefixes, offsets, meta=PAIR_META)
                 pairs = dd.concat([pairs, big_pairs])
             gather_meta = gather_partition(PAIR_META, work, source, offsets, c.num_perm)
             verified = (
-                pairs.shuffle(on="r_part", npartitions=nparts)
+                pairs.shuffle(on="r_part", npartitions=self._spread(8 * self.n))
                 .map_partitions(gather_partition, work, source, offsets, c.num_perm,
                                 meta=gather_meta)
-                .shuffle(on="s_part", npartitions=nparts)
+                .shuffle(on="s_part", npartitions=self._spread(8 * self.n))
                 .map_partitions(verify_partition, work, source, offsets, c.num_perm, threshold,
                                 c.document_containment, meta=VERIFIED_META)
                 .compute()
@@ -1113,12 +1127,13 @@ class DaskCleaner:
             found = _pairs(verified, rank_of)
             try:
                 decisions = list(dup.decide(order, eligible, group, found, crowded, threshold,
-                                            c.document_containment))  # fmt: skip
+                                            c.document_containment, partial))  # fmt: skip
                 break
             except dup.Violation as violation:
                 for k, firsts in violation.firsts.items():
                     key = crowded.keys[k]
                     extras.setdefault(hash_key(key), set()).update(firsts)
+                full |= violation.groups
         self.rounds[source] = rounds
         self._write_matches(folder, decisions)
         return {"rounds": rounds}

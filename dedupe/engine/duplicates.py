@@ -239,10 +239,12 @@ class Crowded:
 
 @dataclass
 class Violation(Exception):
-    """Bodies that turned out to be among the first kept entries of a crowded key without
-    being in its guessed prefix: the pairs must be formed again with them."""
+    """What the pairs missed: bodies that turned out to be among the first kept entries
+    of a crowded key without being in its guessed prefix, and bodies left out of crowded
+    pairs as exact repeats that no kept body matched. The pairs must be formed again."""
 
     firsts: dict[int, set[int]]  # key index -> ordinals of its first kept entries seen
+    groups: set[int] = field(default_factory=set)  # exact-repeat groups to pair in full
 
 
 def decide(
@@ -253,17 +255,22 @@ def decide(
     crowded: Crowded,
     threshold: float,
     contained: float,
+    partial: np.ndarray | None = None,
 ) -> Iterator[tuple[int, Match | None]]:
     """``(ordinal, match)`` for each body in processing order (``order``: ordinals by rank),
     exactly as `DuplicateIndex.process` decides them one at a time. ``group``: per
-    ordinal, the first ordinal of its exact-digest group (-1 if alone or empty).
-    Raises `Violation` (after the last body) if a crowded key's guess was too short."""
+    ordinal, the first ordinal of its exact-digest group (-1 if alone or empty);
+    ``partial``: per ordinal, whether its pairs through crowded keys were left out (an
+    exact repeat, which a kept earlier copy almost always matches). Raises `Violation`
+    (after the last body) if a crowded key's guess was too short or a body left out
+    needed its pairs."""
     n = len(order)
     kept = np.zeros(n, dtype=bool)
     kept_of: dict[int, int] = {}
     firsts: dict[int, set[int]] = {}
     filled: dict[int, int] = {}
     violated: set[int] = set()
+    needed: set[int] = set()
     base_score, base_inside = verdict(
         pairs.jac, pairs.inside, pairs.found, pairs.words_r, pairs.words_s, pairs.agree,
         threshold, contained,
@@ -279,6 +286,8 @@ def decide(
             yield r, Match(kept_of[g], 1.0, 1.0, True)
             continue
         match: Match | None = None
+        if eligible[r] and partial is not None and partial[r]:
+            needed.add(g)
         if eligible[r]:
             best: tuple[float, int, float, float] | None = None
             for c in range(starts[rank], starts[rank + 1]):
@@ -323,8 +332,8 @@ def decide(
                 if not crowded.guessed[c]:
                     violated.add(k)
         yield r, None
-    if violated:
-        raise Violation({k: firsts[k] for k in violated})
+    if violated or needed:
+        raise Violation({k: firsts[k] for k in violated}, needed)
 
 
 def digest_groups(rank: np.ndarray, digest: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
