@@ -470,9 +470,10 @@ def output_task(
                 out.write(dumps(removal.to_dict(where)) + "\n")
 
 
-def names_task(
-    work: str, part: int, wanted: list[int]
-) -> dict[int, tuple[str, str | None, int | None]]:
+Name = tuple[str, str | None, int | None]  # id, path, line
+
+
+def names_task(work: str, part: int, wanted: list[int]) -> dict[int, Name]:
     t = pq.read_table(Path(work) / "survey" / f"names-{part:05d}.parquet").to_pydict()
     if not wanted:
         return {}
@@ -954,7 +955,7 @@ class DaskCleaner:
                         c,
                         self.fields,
                         sites_known,
-                        names,
+                        names(next_part),
                         pure=False,
                     )  # fmt: skip
                 )
@@ -984,10 +985,21 @@ class DaskCleaner:
         self.n = int(self.offsets[-1])
         names, sites_known = self._prepare(counts)
         c = self.config
-        work.run("output", lambda _: self._map(output_task, c, self.fields, sites_known, names))
+        work.run(
+            "output", lambda _: self._map_names(output_task, names, c, self.fields, sites_known)
+        )
         return [int(x) for x in counts]
 
-    def _prepare(self, counts: list[int]) -> tuple[dict[int, Any], bool]:
+    def _map_names(self, fn: Callable[..., Any], names: Callable[[int], dict[int, Name]],
+                   *args: Any) -> list[Any]:  # fmt: skip
+        futures = [
+            self.client.submit(fn, str(self.workdir), p, int(self.offsets[p]), *args, names(p),
+                               pure=False)
+            for p in range(len(self.offsets) - 1)
+        ]  # fmt: skip
+        return list(self.client.gather(futures))
+
+    def _prepare(self, counts: list[int]) -> tuple[Callable[[int], dict[int, Name]], bool]:
         c = self.config
         work = self.work
         nparts = len(counts)
@@ -1011,17 +1023,21 @@ class DaskCleaner:
         (fewer tasks on small runs; memory per task bounded on large ones)."""
         return max(1, min(4 * self.partitions, math.ceil(rows / ROWS_PER_SHUFFLE_PARTITION)))
 
-    def _names(self, nparts: int) -> dict[int, tuple[str, str | None, int | None]]:
-        """Ids and sources of every article a report row names."""
-        wanted: set[int] = set()
+    def _names(self, nparts: int) -> Callable[[int], dict[int, Name]]:
+        """For each partition, the ids and sources of the articles its report rows name:
+        the first and second articles of every boilerplate key, and the kept copies of its
+        dropped articles (each task gets only its own)."""
+        common: set[int] = set()
         table = _tables(str(self.workdir), False)
-        if True:
-            for rec in list(table.by_site.values()) + list(table.across_sites.values()):
-                wanted.update(x for x in (rec.first_doc, rec.second_doc) if x >= 0)
+        for rec in list(table.by_site.values()) + list(table.across_sites.values()):
+            common.update(x for x in (rec.first_doc, rec.second_doc) if x >= 0)
+        matched: dict[int, set[int]] = {}
         folder = self.workdir / "documents"
-        for f in sorted(folder.glob("match-*.parquet")) if folder.exists() else []:
-            wanted.update(pq.read_table(f, columns=["key"]).column("key").to_pylist())
-        found: dict[int, tuple[str, str | None, int | None]] = {}
+        for p in range(nparts):
+            path = folder / f"match-{p:05d}.parquet"
+            if path.exists():
+                matched[p] = set(pq.read_table(path, columns=["key"]).column("key").to_pylist())
+        wanted = common.union(*matched.values())
         by_part: dict[int, list[int]] = {}
         for o in sorted(wanted):
             by_part.setdefault(int(np.searchsorted(self.offsets, o, "right") - 1), []).append(o)
@@ -1029,9 +1045,14 @@ class DaskCleaner:
             self.client.submit(names_task, str(self.workdir), p, ordinals, pure=False)
             for p, ordinals in by_part.items()
         ]
+        found: dict[int, Name] = {}
         for part in self.client.gather(futures):
             found.update(part)
-        return found
+
+        def of(part: int) -> dict[int, Name]:
+            return {o: found[o] for o in common | matched.get(part, set())}
+
+        return of
 
     def _counts(self, folder: Path, sites: np.ndarray) -> None:
         """Boilerplate tables: rows by key, stories per site."""
