@@ -149,6 +149,7 @@ MATCH_SCHEMA = pa.schema(
         ("similarity", pa.float64()),
         ("containment", pa.float64()),
         ("exact", pa.bool_()),
+        ("via", pa.int64()),
     ]
 )
 
@@ -398,10 +399,10 @@ def emit_task(
     path = root / "documents" / f"match-{part:05d}.parquet"
     if path.exists():
         m = pq.read_table(path).to_pydict()
-        for o, k, sim, cont, ex in zip(
-            m["ordinal"], m["key"], m["similarity"], m["containment"], m["exact"]
+        for o, k, sim, cont, ex, via in zip(
+            m["ordinal"], m["key"], m["similarity"], m["containment"], m["exact"], m["via"]
         ):
-            matches[o] = Match(k, sim, cont, ex)
+            matches[o] = Match(k, sim, cont, ex, via)
     lookup: Any = _Names(names)
     out: list[tuple[Result, int]] = []
     for lo, batch in _batches(articles):
@@ -1036,7 +1037,8 @@ class DaskCleaner:
         for p in range(nparts):
             path = folder / f"match-{p:05d}.parquet"
             if path.exists():
-                matched[p] = set(pq.read_table(path, columns=["key"]).column("key").to_pylist())
+                t = pq.read_table(path, columns=["key", "via"]).to_pydict()
+                matched[p] = {o for o in t["key"] + t["via"] if o is not None}
         wanted = common.union(*matched.values())
         by_part: dict[int, list[int]] = {}
         for o in sorted(wanted):
@@ -1211,6 +1213,7 @@ class DaskCleaner:
                     "similarity": [m.similarity for _, m in mine],
                     "containment": [m.containment for _, m in mine],
                     "exact": [m.exact for _, m in mine],
+                    "via": [m.via for _, m in mine],
                 },
                 MATCH_SCHEMA,
             )

@@ -184,13 +184,15 @@ class BodyColumns:
 def static_scores(a: BodyColumns, b: BodyColumns) -> dict[str, np.ndarray]:
     """The parts of a pair's verification that do not depend on which anchors count."""
     jac = similarity(a.signatures, b.signatures)
+    inside = _estimate(jac, a.sizes, b.sizes)
     return {
         "jac": jac,
-        "inside": _estimate(jac, a.sizes, b.sizes),
+        "inside": inside,
         "words_r": a.words,
         "words_s": b.words,
         "agree": DuplicateIndex._figures_agree(
-            a.figure_sigs, b.figure_sigs, a.figure_count, b.figure_count, a.tabular | b.tabular
+            inside, a.figure_sigs, b.figure_sigs, a.figure_count, b.figure_count,
+            a.tabular | b.tabular,
         ),
     }
 
@@ -258,15 +260,18 @@ def decide(
     partial: np.ndarray | None = None,
 ) -> Iterator[tuple[int, Match | None]]:
     """``(ordinal, match)`` for each body in processing order (``order``: ordinals by rank),
-    exactly as `DuplicateIndex.process` decides them one at a time. ``group``: per
+    exactly as a chaining `DuplicateIndex` decides them one at a time: an exact repeat
+    matches its group's indexed body (its kept representative); any other body is
+    indexed, kept or not, and matches the best verified kept body among its candidates,
+    else the best dropped one (``via``) and that one's representative. ``group``: per
     ordinal, the first ordinal of its exact-digest group (-1 if alone or empty);
     ``partial``: per ordinal, whether its pairs through crowded keys were left out (an
-    exact repeat, which a kept earlier copy almost always matches). Raises `Violation`
-    (after the last body) if a crowded key's guess was too short or a body left out
-    needed its pairs."""
+    exact repeat, which its group's indexed body matches). Raises `Violation` (after the
+    last body) if a crowded key's guess was too short or a body left out needed pairs."""
     n = len(order)
-    kept = np.zeros(n, dtype=bool)
-    kept_of: dict[int, int] = {}
+    indexed = np.zeros(n, dtype=bool)
+    rep = np.full(n, -1, dtype=np.int64)  # kept representative of each indexed body
+    holder: dict[int, int] = {}  # exact-digest group -> its indexed body
     firsts: dict[int, set[int]] = {}
     filled: dict[int, int] = {}
     violated: set[int] = set()
@@ -282,17 +287,17 @@ def decide(
     for rank in range(n):
         r = int(order[rank])
         g = int(group[r])
-        if g >= 0 and g in kept_of:
-            yield r, Match(kept_of[g], 1.0, 1.0, True)
+        if g >= 0 and g in holder:
+            yield r, Match(int(rep[holder[g]]), 1.0, 1.0, True)
             continue
         match: Match | None = None
         if eligible[r] and partial is not None and partial[r]:
             needed.add(g)
         if eligible[r]:
-            best: tuple[float, int, float, float] | None = None
+            found: list[tuple[float, int, float, float]] = []
             for c in range(starts[rank], starts[rank + 1]):
                 s = s_list[c]
-                if not kept[s]:
+                if not indexed[s]:
                     continue
                 ok = small_list[c]
                 score, inside = float(base_score[c]), float(base_inside[c])
@@ -312,18 +317,21 @@ def decide(
                             threshold, contained,
                         )  # fmt: skip
                         score, inside = float(sc[0]), float(ins[0])
-                if not ok or score <= 0:
-                    continue
-                if best is None or (score, -s) > (best[0], -best[1]):
-                    best = (score, s, float(pairs.jac[c]), inside)
-            if best is not None:
-                match = Match(best[1], best[2], best[3])
-        if match is not None:
-            yield r, match
-            continue
-        kept[r] = eligible[r]
+                if ok and score > 0:
+                    found.append((score, s, float(pairs.jac[c]), inside))
+            if found:
+                found.sort(key=lambda t: (-t[0], t[1]))  # best first, then the earliest
+                kept = [t for t in found if rep[t[1]] == t[1]]
+                if kept:
+                    match = Match(kept[0][1], kept[0][2], kept[0][3])
+                else:
+                    _, via, jac, inside = found[0]
+                    match = Match(int(rep[via]), jac, inside, via=via)
+        yield r, match
+        indexed[r] = True
+        rep[r] = match.key if match is not None else r
         if g >= 0:
-            kept_of[g] = r
+            holder.setdefault(g, r)
         for c in range(c_starts[rank], c_starts[rank + 1]):
             k = int(crowded.key[c])
             if filled.get(k, 0) < MAX_BUCKET:
@@ -331,7 +339,6 @@ def decide(
                 filled[k] = filled.get(k, 0) + int(crowded.entries[c])
                 if not crowded.guessed[c]:
                     violated.add(k)
-        yield r, None
     if violated or needed:
         raise Violation({k: firsts[k] for k in violated}, needed)
 
