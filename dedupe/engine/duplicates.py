@@ -191,7 +191,11 @@ def static_scores(a: BodyColumns, b: BodyColumns) -> dict[str, np.ndarray]:
         "words_r": a.words,
         "words_s": b.words,
         "agree": DuplicateIndex._figures_agree(
-            inside, a.figure_sigs, b.figure_sigs, a.figure_count, b.figure_count,
+            inside,
+            a.figure_sigs,
+            b.figure_sigs,
+            a.figure_count,
+            b.figure_count,
             a.tabular | b.tabular,
         ),
     }
