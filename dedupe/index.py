@@ -183,7 +183,10 @@ class DuplicateIndex:
         from .kernel import band_keys as kernel_band_keys  # the kernel imports this module
 
         bands = kernel_band_keys(bodies.signatures, self.bands, self.rows).ravel()
-        row, other, stored, found = self._candidates(bodies, bands)
+        indexable = None
+        if self.chain:  # what the index will hold of this batch: all but exact repeats
+            indexable = bodies.eligible & ~_repeats(bodies.exact, exact)
+        row, other, stored, found = self._candidates(bodies, bands, indexable)
         score, jac, inside = self._scores(bodies, row, other, stored, found)
         hit = score > 0
         row, other, stored, score = row[hit], other[hit], stored[hit], score[hit]
@@ -256,10 +259,15 @@ class DuplicateIndex:
         return out
 
     def _candidates(
-        self, bodies: Bodies, bands: np.ndarray
+        self, bodies: Bodies, bands: np.ndarray, indexable: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs (row, other, other is stored, words of row's paragraphs in other):
-        stored articles sharing a band or a paragraph, and earlier rows of the batch."""
+        stored articles sharing a band or a paragraph, and earlier rows of the batch.
+
+        ``indexable`` (when known: under ``chain``, every body but an exact repeat is
+        indexed) says which rows of the batch the index will hold; an earlier row is then
+        a candidate under a key only while the key's first MAX_BUCKET entries, stored ones
+        first, are not all taken: as if the batch came one body at a time."""
         n = len(bodies.ids)
         band_owner = np.repeat(np.arange(n), self.bands)
         owner, words = bodies.anchor_owner, bodies.anchor_words
@@ -277,14 +285,23 @@ class DuplicateIndex:
 
         q, s = self._band_runs.lookup(bands, band_owner)
         add(q, s, True, None)
-        a, b = _pairs_within(bands, band_owner)
+        entry, room = None, None
+        if indexable is not None:
+            entry = indexable[band_owner]
+            room = MAX_BUCKET - self._band_runs.count(bands)
+        a, b = _pairs_within(bands, band_owner, entry, room)
         add(band_owner[b], band_owner[a], False, None)
         q, s = self._anchor_runs.lookup(bodies.anchor_keys, anchor_pos)
         add(owner[q], s, True, words[q])
         # an earlier body of the batch offers what the index would store of it (its first
         # MAX_ANCHORS anchors), and each anchor of the later body counts once per body, as
         # a lookup of stored anchors counts it: the same result for any batch size
-        a, b = _pairs_within(bodies.anchor_keys, owner, _ranks(owner) < MAX_ANCHORS)
+        entry = _ranks(owner) < MAX_ANCHORS
+        room = None
+        if indexable is not None:
+            entry &= indexable[owner] if len(owner) else entry
+            room = MAX_BUCKET - self._anchor_runs.count(bodies.anchor_keys)
+        a, b = _pairs_within(bodies.anchor_keys, owner, entry, room)
         code = np.unique(b.astype(np.int64) << 32 | owner[a].astype(np.int64))
         b, a_owner = code >> 32, code & 0xFFFFFFFF
         add(owner[b], a_owner, False, words[b])
@@ -400,13 +417,29 @@ def _ranks(owner: np.ndarray) -> np.ndarray:
     return out
 
 
+def _repeats(digests: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    """Exact repeats: bodies whose digest is stored (``stored`` >= 0) or taken by an
+    earlier body of the batch."""
+    out: np.ndarray = (digests != 0) & (stored >= 0)
+    has = np.flatnonzero(digests != 0)
+    if len(has):
+        order = has[np.lexsort((has, digests[has]))]
+        d = digests[order]
+        later = np.r_[False, d[1:] == d[:-1]]
+        out[order[later]] = True
+    return out
+
+
 def _pairs_within(
-    keys: np.ndarray, owner: np.ndarray, entry: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    keys: np.ndarray, owner: np.ndarray, entry: np.ndarray | None = None,
+    room: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Pairs (earlier, later) of positions with equal keys, as indexes into ``keys``: each
     position is paired with the MAX_BUCKET earliest *entries* of its key before it
     (``entry``: which positions the index would store; all by default), the earliest
-    being the ones most likely kept; pairs with the same owner are left out."""
+    being the ones most likely kept, or with as many as its key has ``room`` for (per
+    position: MAX_BUCKET less the entries already stored); pairs with the same owner are
+    left out."""
     empty = np.empty(0, np.intp), np.empty(0, np.intp)
     if len(keys) < 2:
         return empty
@@ -423,6 +456,8 @@ def _pairs_within(
     seconds: list[np.ndarray] = []
     for k in range(min(MAX_BUCKET, int(e_rank.max()) + 1)):
         ek = e_pos[e_rank == k]  # the k-th entry of each key that has one
+        if room is not None:
+            ek = ek[room[order[ek]] > k]
         count = end[ek] - ek - 1  # positions after it with the same key
         total = int(count.sum())
         if not total:
@@ -455,6 +490,16 @@ class _SortedRuns:
         while self._runs and len(self._runs[-1][0]) <= 4 * len(run[0]):
             run = _merge(self._runs.pop(), run)
         self._runs.append(run)
+
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        """How many entries each key has (whatever the runs' layout)."""
+        out = np.zeros(len(keys), dtype=np.int64)
+        needles: np.ndarray = keys.astype(self.dtype)
+        for run_keys, _ in self._runs:
+            out += np.searchsorted(run_keys, needles, "right") - np.searchsorted(
+                run_keys, needles, "left"
+            )
+        return out
 
     def lookup(self, keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unique pairs (owner of a query key, stored row) for stored equal keys: for each
