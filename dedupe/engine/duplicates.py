@@ -1,8 +1,10 @@
 """Near-duplicate decisions from candidate pairs: `DuplicateIndex`'s choices, taken apart.
 
-`DuplicateIndex` takes bodies one at a time, in order, and compares each with
-the kept ones that share a key with it. This module takes the same decisions
-in three steps that a cluster can spread out, and gets the same matches:
+`DuplicateIndex` (chaining, as the cleaner uses it) takes bodies one at a time,
+in order (any batch size gives the same result), and compares each with the
+indexed bodies that share a key with it: every earlier body but the exact
+repeats, kept or dropped. This module takes the same decisions in three steps
+that a cluster can spread out, and gets the same matches:
 
 1. **Keys** (`key_rows`, per batch): each eligible body's band keys and
    paragraph anchors, as rows ``(kind, key, ordinal, rank, entries, qwords)``.
@@ -12,24 +14,22 @@ in three steps that a cluster can spread out, and gets the same matches:
    the words of its paragraphs with that key (what a shared anchor adds to the
    words ``found`` in the other body).
 2. **Pairs** (`bucket_pairs`, per bucket of one key): the index looks a key up
-   among the first ``MAX_BUCKET`` entries stored under it, and stores only kept
-   bodies; so a body meets, under a key, an earlier body that is among the
-   first ``MAX_BUCKET`` *kept* entries of that key. In a bucket of at most
-   ``MAX_BUCKET`` entries that is every earlier entry that is kept: all pairs
-   are formed and the decision step only checks "kept". A *crowded* bucket
-   (more entries) pairs each body with a guessed prefix of entries (`prefix`),
-   and the decision step follows which bodies really are the first kept
-   entries; if one falls outside the guess, the guess grows and the pairs are
-   formed again (`Violation`): the result never rests on the guess.
+   among the first ``MAX_BUCKET`` entries stored under it. In a bucket of at
+   most ``MAX_BUCKET`` entries that is every earlier entry: all pairs are
+   formed. A *crowded* bucket (more entries) pairs each body with a prefix of
+   its entries (`prefix`: the first ``MAX_BUCKET`` that are not exact repeats,
+   which are never indexed), so a bucket of a million identical pages stays
+   linear; the decision step follows which bodies really are the first indexed
+   entries and, should one fall outside the prefix, the pairs are formed again
+   (`Violation`): the result never rests on the guess. Exact repeats are left
+   out of crowded pairs too (their group's first body matches them).
    Pairs are then verified where they meet (`static_scores`: estimated
    Jaccard, containment and the figure veto, the functions of `dedupe.index`);
    a pair that fails even with every shared anchor counted is dropped.
 3. **Decide** (`decide`, in order, over the verified pairs, which are few):
-   exact repeats first, then the best verified pair with a kept body, as
-   `DuplicateIndex.process` picks it (highest score, then earliest id).
-
-Exact repeats (the same ``exact`` digest) are grouped by digest: a body
-matches the kept body of its group, if any (`digest_groups`).
+   exact repeats first (the kept representative of their group's first body),
+   then the best verified kept body, else the best dropped one and its kept
+   representative (``via``), as `DuplicateIndex.process` picks them.
 """
 
 from __future__ import annotations
