@@ -1,4 +1,4 @@
-"""Run the cleaner on a Dask cluster (``pip install 'dedupe[dask]'``).
+"""Run the cleaner on a Dask cluster (``pip install 'news-dedupe[dask]'``).
 
     import dask.bag as db
     import dedupe.dask
@@ -32,7 +32,13 @@ from .config import CleanerConfig
 from .errors import DedupeError
 from .io.paths import Fields
 
-INSTALL_HINT = "the Dask engine needs the dask extra: pip install 'dedupe[dask]'"
+
+def install_hint() -> str:
+    """The line that installs the Dask engine's extra, naming this distribution."""
+    from importlib.metadata import packages_distributions
+
+    dist = (packages_distributions().get("dedupe") or ["dedupe"])[0]
+    return f"the Dask engine needs the dask extra: pip install '{dist}[dask]'"
 
 
 def _require() -> None:
@@ -41,7 +47,7 @@ def _require() -> None:
         import distributed  # noqa: F401
         import pyarrow  # noqa: F401
     except ImportError:
-        raise DedupeError(INSTALL_HINT) from None
+        raise DedupeError(install_hint()) from None
 
 
 @contextlib.contextmanager

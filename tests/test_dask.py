@@ -119,7 +119,6 @@ def test_keep_longest_same_as_local_engine(tmp_path: Path, easy: Path, scheduler
 
 
 def test_resumes_from_the_last_finished_stage(tmp_path: Path, scheduler: str) -> None:
-    import dedupe.dask
     from dedupe.engine.dask import DaskCleaner
 
     records = _records()
@@ -136,7 +135,6 @@ def test_resumes_from_the_last_finished_stage(tmp_path: Path, scheduler: str) ->
         other = DaskCleaner(CleanerConfig(seed=2), client, work, 3)  # other settings: afresh
         list(other.clean(records))
         assert other.work.resumed == []
-        assert dedupe.dask.INSTALL_HINT.startswith("the Dask engine needs")
 
 
 def _records() -> list[dict[str, Any]]:
@@ -171,3 +169,14 @@ def test_bags_and_dataframes(tmp_path: Path, scheduler: str) -> None:
         out = cleaned_frame.compute()
         assert list(out.columns) == ["id", "text"]
         assert out["text"].tolist() == kept
+
+
+def test_without_the_extra_one_line_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.txt").write_text("Some text.\n", encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    result = clean(tmp_path / "a.txt", "-o", tmp_path / "out", "--engine", "dask")
+    assert result.exit_code == 1
+    assert "[dask]'" in result.stderr and "pip install" in result.stderr
+    assert "Traceback" not in result.stderr
