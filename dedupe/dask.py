@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -71,7 +72,8 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         n_workers=workers or default_jobs(),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never "8787 is already in use"
+        silence_logs=logging.ERROR,  # the scheduler's notes on each shuffle are not news
     )
     with cluster, Client(cluster) as client:
         yield client
