@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import logging
 import os
 import shutil
 import statistics
@@ -62,7 +63,8 @@ def run_dask(corpus: Path, out: Path, workers: int, partitions: int) -> dict[str
     from distributed import Client, LocalCluster
 
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+        silence_logs=logging.ERROR,
     ) as cluster, Client(cluster) as client:  # fmt: skip
         cmd = [
             sys.executable, "-m", "dedupe", "clean", str(corpus), "-o", str(out), "-q",
