@@ -23,7 +23,7 @@ from .io.encoding import canonical
 from .kernel import describe as kernel_path
 from .parallel import default_jobs
 from .progress import Bar
-from .report.summary import plural
+from .report.summary import Summary, plural
 from .run import BadInput, clean_paths
 from .settings import find_pyproject
 from .settings import load as load_settings
@@ -198,6 +198,16 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     "--checkpoint-seconds", type=click.FloatRange(min=0, min_open=True),
     help="With --stream: also commit every S seconds.",
 )  # fmt: skip
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where to clean: this machine, or a Dask cluster (the same output).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a local cluster).")
+@click.option("--workdir", metavar="DIR", help="Dask: keep stages here; a rerun resumes.")
+@click.option("--partitions", type=click.IntRange(min=1), help="Dask: input partitions.")
 @_setting_options
 def clean(
     inputs: tuple[str, ...],
@@ -221,6 +231,10 @@ def clean(
     stream: bool,
     checkpoint: int,
     checkpoint_seconds: float | None,
+    engine: str,
+    scheduler: str | None,
+    workdir: str | None,
+    partitions: int | None,
     **settings: Any,
 ) -> None:
     """Clean INPUT files (.txt: one article; .jsonl/.ndjson: one per line;
@@ -256,6 +270,8 @@ def clean(
 
     from .cli_index import daily_options, index_line, stream_command
 
+    if engine != "local" and (index_at or stream):
+        raise click.UsageError("--index and --stream work with the local engine only.")
     daily = daily_options(index_at, window, date_field, run_date, stream, config)
     if stream:
         stream_command(
@@ -264,28 +280,31 @@ def clean(
         )  # fmt: skip
         return
     index_info: dict[str, Any] = {}
-    summary, skipped = _guarded(
-        lambda: clean_paths(
-            inputs,
-            None if dry_run else output,
-            config,
-            report=report,
-            fields=fields,
-            force=force,
-            on_error=cast(OnError, on_error),
-            on_problem=on_problem,
-            bad=bad,
-            jobs=jobs or default_jobs(),
-            format=cast(Format | None, format_.lower() if format_ else None),
-            encoding=encoding,
-            transcoded=transcoded,
-            progress=bar,
-            index=index_at,
-            daily=daily,
-            on_wait=lambda message: click.echo(message, err=True),
-            index_info=index_info,
-        )  # fmt: skip
-    )
+
+    def run() -> tuple[Summary, list[str]]:
+        options: dict[str, Any] = {
+            "report": report, "fields": fields, "force": force,
+            "on_error": cast(OnError, on_error), "on_problem": on_problem, "bad": bad,
+            "jobs": jobs or default_jobs(),
+            "format": cast(Format | None, format_.lower() if format_ else None),
+            "encoding": encoding, "transcoded": transcoded,
+        }  # fmt: skip
+        target = None if dry_run else output
+        if engine == "local":
+            return clean_paths(
+                inputs, target, config, progress=bar, index=index_at, daily=daily,
+                on_wait=lambda message: click.echo(message, err=True), index_info=index_info,
+                **options,
+            )  # fmt: skip
+        from . import dask as on_dask
+
+        with on_dask.cleaner(
+            config, scheduler=scheduler, workdir=workdir, partitions=partitions, fields=fields,
+            inputs=inputs,
+        ) as engine_cleaner:  # fmt: skip
+            return clean_paths(inputs, target, config, cleaner=engine_cleaner, **options)
+
+    summary, skipped = _guarded(run)
     if not quiet:
         for warning in bad.warnings[:MAX_WARNINGS]:
             click.echo(str(warning), err=True)

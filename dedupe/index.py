@@ -132,13 +132,7 @@ def verify(
     if not len(row):
         return np.zeros(0), np.zeros(0), np.zeros(0)
     jac = similarity(bodies.signatures[row], other.signatures)
-    size_a, words_a = bodies.sizes[row], bodies.words[row]
-    size_b, words_b = other.sizes, other.words
-    inside = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shared = np.maximum(found / words_a, found / words_b)
-    inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
-    score = np.where(jac >= threshold, jac, np.where(inside >= contained, inside, 0.0))
+    inside = estimate_containment(jac, bodies.sizes[row], other.sizes)
     agree = DuplicateIndex._figures_agree(
         inside,
         bodies.figure_sigs[row],
@@ -147,7 +141,10 @@ def verify(
         other.figure_count,
         bodies.tabular[row] | other.tabular,
     )
-    return np.where(agree, score, 0.0), jac, inside
+    score, inside = verdict(
+        jac, inside, found, bodies.words[row], other.words, agree, threshold, contained
+    )
+    return score, jac, inside
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -160,6 +157,28 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         h ^= h >> np.uint64(29)
     out: np.ndarray = (h >> np.uint64(32)).astype(np.uint32)
     return out
+
+
+def estimate_containment(jac: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """The larger share of one body inside the other, estimated from MinHash and sizes."""
+    out: np.ndarray = np.maximum(containment(jac, size_a, size_b), containment(jac, size_b, size_a))
+    return out
+
+
+def verdict(
+    jac: np.ndarray, inside: np.ndarray, found: np.ndarray, words_a: np.ndarray,
+    words_b: np.ndarray, agree: np.ndarray, threshold: float, contained: float,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The verified score of candidate pairs (0 where they do not verify: the Jaccard if it
+    passed, else the containment) and their containment, given the estimated Jaccard
+    ``jac``, the estimated containment ``inside``, the words of one body's paragraphs
+    ``found`` in the other, and whether their figures ``agree``. A pure function: the Dask
+    engine computes its parts where pairs meet and finishes it in order."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shared = np.maximum(found / words_a, found / words_b)
+    inside = np.nan_to_num(np.minimum(np.maximum(inside, shared), 1.0))
+    score = np.where(jac >= threshold, jac, np.where(inside >= contained, inside, 0.0))
+    return np.where(agree, score, 0.0), inside
 
 
 class DuplicateIndex:
@@ -224,7 +243,10 @@ class DuplicateIndex:
         from .kernel import band_keys as kernel_band_keys  # the kernel imports this module
 
         bands = kernel_band_keys(bodies.signatures, self.bands, self.rows).ravel()
-        row, other, stored, found = self._candidates(bodies, bands)
+        indexable = None
+        if self.chain:  # what the index will hold of this batch: all but exact repeats
+            indexable = bodies.eligible & ~_repeats(bodies.exact, exact)
+        row, other, stored, found = self._candidates(bodies, bands, indexable)
         score, jac, inside = self._scores(bodies, row, other, stored, found)
         hit = score > 0
         row, other, stored, score = row[hit], other[hit], stored[hit], score[hit]
@@ -306,10 +328,15 @@ class DuplicateIndex:
         return out
 
     def _candidates(
-        self, bodies: Bodies, bands: np.ndarray
+        self, bodies: Bodies, bands: np.ndarray, indexable: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs (row, other, other is stored, words of row's paragraphs in other):
-        stored articles sharing a band or a paragraph, and earlier rows of the batch."""
+        stored articles sharing a band or a paragraph, and earlier rows of the batch.
+
+        ``indexable`` (when known: under ``chain``, every body but an exact repeat is
+        indexed) says which rows of the batch the index will hold; an earlier row is then
+        a candidate under a key only while the key's first MAX_BUCKET entries, stored ones
+        first, are not all taken: as if the batch came one body at a time."""
         n = len(bodies.ids)
         band_owner = np.repeat(np.arange(n), self.bands)
         owner, words = bodies.anchor_owner, bodies.anchor_words
@@ -327,12 +354,26 @@ class DuplicateIndex:
 
         q, s = self._band_runs.lookup(bands, band_owner)
         add(q, s, True, None)
-        a, b = _pairs_within(bands, band_owner)
+        entry, room = None, None
+        if indexable is not None:
+            entry = indexable[band_owner]
+            room = MAX_BUCKET - self._band_runs.count(bands)
+        a, b = _pairs_within(bands, band_owner, entry, room)
         add(band_owner[b], band_owner[a], False, None)
         q, s = self._anchor_runs.lookup(bodies.anchor_keys, anchor_pos)
         add(owner[q], s, True, words[q])
-        a, b = _pairs_within(bodies.anchor_keys, owner)
-        add(owner[b], owner[a], False, words[b])
+        # an earlier body of the batch offers what the index would store of it (its first
+        # MAX_ANCHORS anchors), and each anchor of the later body counts once per body, as
+        # a lookup of stored anchors counts it: the same result for any batch size
+        entry = _ranks(owner) < MAX_ANCHORS
+        room = None
+        if indexable is not None:
+            entry &= indexable[owner] if len(owner) else entry
+            room = MAX_BUCKET - self._anchor_runs.count(bodies.anchor_keys)
+        a, b = _pairs_within(bodies.anchor_keys, owner, entry, room)
+        code = np.unique(b.astype(np.int64) << 32 | owner[a].astype(np.int64))
+        b, a_owner = code >> 32, code & 0xFFFFFFFF
+        add(owner[b], a_owner, False, words[b])
         row = np.concatenate(rows).astype(np.int64)
         other = np.concatenate(others).astype(np.int64)
         stored = np.concatenate(flags)
@@ -428,26 +469,67 @@ class DuplicateIndex:
             self._anchor_runs.insert(bodies.anchor_keys[mine], stored[owner[mine]])
 
 
-def _pairs_within(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ranks(owner: np.ndarray) -> np.ndarray:
+    """The place of each row among the rows of its owner (owners non-decreasing)."""
+    if not len(owner):
+        return np.zeros(0, dtype=np.intp)
+    first = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    out: np.ndarray = np.arange(len(owner)) - np.repeat(first, np.diff(np.r_[first, len(owner)]))
+    return out
+
+
+def _repeats(digests: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    """Exact repeats: bodies whose digest is stored (``stored`` >= 0) or taken by an
+    earlier body of the batch."""
+    out: np.ndarray = (digests != 0) & (stored >= 0)
+    has = np.flatnonzero(digests != 0)
+    if len(has):
+        order = has[np.lexsort((has, digests[has]))]
+        d = digests[order]
+        later = np.r_[False, d[1:] == d[:-1]]
+        out[order[later]] = True
+    return out
+
+
+def _pairs_within(
+    keys: np.ndarray, owner: np.ndarray, entry: np.ndarray | None = None,
+    room: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Pairs (earlier, later) of positions with equal keys, as indexes into ``keys``: each
-    position is paired with the MAX_BUCKET earliest positions of its key (the earliest are
-    the ones most likely kept); pairs with the same owner are left out."""
+    position is paired with the MAX_BUCKET earliest *entries* of its key before it
+    (``entry``: which positions the index would store; all by default), the earliest
+    being the ones most likely kept, or with as many as its key has ``room`` for (per
+    position: MAX_BUCKET less the entries already stored); pairs with the same owner are
+    left out."""
+    empty = np.empty(0, np.intp), np.empty(0, np.intp)
     if len(keys) < 2:
-        return np.empty(0, np.intp), np.empty(0, np.intp)
+        return empty
+    entry = np.ones(len(keys), dtype=bool) if entry is None else entry
     order = np.lexsort((np.arange(len(keys)), keys))
     sorted_keys = keys[order]
+    end = np.searchsorted(sorted_keys, sorted_keys, "right")
+    e_pos = np.flatnonzero(entry[order])  # sorted places of the entries
+    if not len(e_pos):
+        return empty
     start = np.searchsorted(sorted_keys, sorted_keys, "left")
-    rank = np.arange(len(keys)) - start
+    e_rank = np.arange(len(e_pos)) - np.searchsorted(e_pos, start[e_pos], "left")
     firsts: list[np.ndarray] = []
     seconds: list[np.ndarray] = []
-    for k in range(min(MAX_BUCKET, int(rank.max()))):
-        later = np.flatnonzero(rank > k)
-        a, b = order[start[later] + k], order[later]
+    for k in range(min(MAX_BUCKET, int(e_rank.max()) + 1)):
+        ek = e_pos[e_rank == k]  # the k-th entry of each key that has one
+        if room is not None:
+            ek = ek[room[order[ek]] > k]
+        count = end[ek] - ek - 1  # positions after it with the same key
+        total = int(count.sum())
+        if not total:
+            continue
+        later = np.repeat(ek + 1 - np.cumsum(count) + count, count) + np.arange(total)
+        a, b = order[np.repeat(ek, count)], order[later]
         other = owner[a] != owner[b]
         firsts.append(a[other])
         seconds.append(b[other])
     if not firsts:
-        return np.empty(0, np.intp), np.empty(0, np.intp)
+        return empty
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
@@ -469,6 +551,16 @@ class _SortedRuns:
         while self._runs and len(self._runs[-1][0]) <= 4 * len(run[0]):
             run = _merge(self._runs.pop(), run)
         self._runs.append(run)
+
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        """How many entries each key has (whatever the runs' layout)."""
+        out = np.zeros(len(keys), dtype=np.int64)
+        needles: np.ndarray = keys.astype(self.dtype)
+        for run_keys, _ in self._runs:
+            out += np.searchsorted(run_keys, needles, "right") - np.searchsorted(
+                run_keys, needles, "left"
+            )
+        return out
 
     def lookup(self, keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unique pairs (owner of a query key, stored row) for stored equal keys: for each

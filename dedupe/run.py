@@ -72,6 +72,7 @@ def clean_paths(
     daily: Daily | None = None,
     on_wait: Callable[[str], None] | None = None,
     index_info: dict[str, Any] | None = None,
+    cleaner: Any = None,
 ) -> tuple[Summary, list[str]]:
     """Clean files, folders or stdin (``-``) into ``output`` (a folder, ``-`` for stdout,
     or None to write nothing but the report). Returns the summary and the files skipped
@@ -94,6 +95,9 @@ def clean_paths(
     counts as earlier (see `dedupe.indexed`); what this run keeps is committed to the
     index after the outputs and the report are written (not for a dry run, ``output``
     None), and ``index_info`` gets what was committed.
+
+    ``cleaner``: what cleans instead of a local `Cleaner` (another engine, such as
+    `dedupe.dask.cleaner`'s), with the same ``clean``, ``summary`` and ``config``.
     """
     read_umask()
     inputs = list(inputs)
@@ -118,6 +122,7 @@ def clean_paths(
             bad if bad is not None else BadInput(), jobs, encoding, spool, unreadable, transcoded,
             progress,
             (index, daily, on_wait, index_info),
+            cleaner,
         )  # fmt: skip
         if folder:
             assert output is not None
@@ -149,6 +154,7 @@ def _run(
     transcoded: dict[str, str] | None,
     progress: Progress | None,
     indexing: tuple[str | None, Daily | None, Callable[[str], None] | None, dict[str, Any] | None],
+    cleaner: Any = None,
 ) -> Summary:
     bad.action = on_error
 
@@ -160,8 +166,9 @@ def _run(
     for folder, error in unreadable:
         found(Problem(folder, None, error.reason))
     index, daily, on_wait, index_info = indexing
-    cleaner = Cleaner(config, jobs=jobs, progress=progress or False, index=index, daily=daily)
-    cleaner.on_wait = on_wait
+    if cleaner is None:
+        cleaner = Cleaner(config, jobs=jobs, progress=progress or False, index=index, daily=daily)
+        cleaner.on_wait = on_wait
     corpus = Corpus(files, fields, on_error, found, encoding=encoding, stdin=spool)
     writer = OutputWriter(output, files, fields, corpus, on_error) if output is not None else None
     report_writer = ReportWriter(report, files, fields, corpus) if report is not None else None
@@ -194,7 +201,7 @@ def _run(
         report_writer.close()
     if transcoded is not None:
         transcoded.update(corpus.transcoded)
-    if cleaner.index is not None:
+    if getattr(cleaner, "index", None) is not None:
         record = cleaner._run_record or {}
         if output is None:
             cleaner.abort()  # a dry run publishes nothing: the index stays as it was
@@ -203,7 +210,8 @@ def _run(
         if index_info is not None:
             index_info.update(record, location=cleaner.index.location, committed=output is not None)
         cleaner.index.close()
-    return cleaner.summary
+    summary: Summary = cleaner.summary
+    return summary
 
 
 def stream_paths(

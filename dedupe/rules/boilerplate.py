@@ -116,38 +116,9 @@ class BoilerplateCounter:
         else:
             everything = len(np.unique(pairs & np.uint64(0xFFFFFFFF)))
             site_total = np.full(int(sites.max()) + 1, everything, dtype=np.int64)
-        cutoff = np.maximum(float(self.min_docs), self.min_share * site_total)
-        # first occurrences: sort by (key, doc, segment)
-        order = np.lexsort((segments, docs, keys))
-        keys, stories, docs, segments, sites = (
-            a[order] for a in (keys, stories, docs, segments, sites)
+        self._boiler = recurring(
+            keys, stories, docs, segments, sites, site_total, self.min_docs, self.min_share
         )
-        first = np.r_[True, keys[1:] != keys[:-1]]
-        starts = np.flatnonzero(first)
-        group = np.cumsum(first) - 1
-        distinct = _distinct_per_group(keys, stories, starts)
-        hot = np.flatnonzero(distinct >= cutoff[sites[starts]])
-        if not len(hot):
-            return
-        site_count = _distinct_per_group(keys, sites, starts)
-        # the second distinct document of each key: the first row whose doc differs
-        other = np.r_[False, (docs[1:] != docs[:-1]) & ~first[1:]]
-        second = np.full(len(starts), -1, dtype=np.int64)
-        rows = np.flatnonzero(other)
-        firsts_of_group = np.r_[True, group[rows][1:] != group[rows][:-1]] if len(rows) else []
-        second[group[rows[firsts_of_group]]] = docs[rows[firsts_of_group]]
-        self._boiler = {
-            k: Recurring(d, s, t, n, m, total)
-            for k, d, s, t, n, m, total in zip(
-                keys[starts[hot]].tolist(),
-                docs[starts[hot]].tolist(),
-                segments[starts[hot]].tolist(),
-                second[hot].tolist(),
-                distinct[hot].tolist(),
-                site_count[hot].tolist(),
-                site_total[sites[starts[hot]]].tolist(),
-            )
-        }
 
     def is_boilerplate(self, key: int) -> bool:
         return key in self._boiler
@@ -158,6 +129,49 @@ class BoilerplateCounter:
     def table(self) -> dict[int, Recurring]:
         """Every boilerplate key and what the corpus says about it."""
         return dict(self._boiler)
+
+
+def recurring(
+    keys: np.ndarray, stories: np.ndarray, docs: np.ndarray, segments: np.ndarray,
+    sites: np.ndarray, site_total: np.ndarray, min_docs: int, min_share: float,
+) -> dict[int, Recurring]:  # fmt: skip
+    """The boilerplate keys among counted rows (every row of each key present), given the
+    stories of each site (``site_total``, indexed by site number). A pure function: the
+    Dask engine calls it on each partition of rows shuffled by key."""
+    if not len(keys):
+        return {}
+    cutoff = np.maximum(float(min_docs), min_share * site_total)
+    # first occurrences: sort by (key, doc, segment)
+    order = np.lexsort((segments, docs, keys))
+    keys, stories, docs, segments, sites = (
+        a[order] for a in (keys, stories, docs, segments, sites)
+    )
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    distinct = _distinct_per_group(keys, stories, starts)
+    hot = np.flatnonzero(distinct >= cutoff[sites[starts]])
+    if not len(hot):
+        return {}
+    site_count = _distinct_per_group(keys, sites, starts)
+    # the second distinct document of each key: the first row whose doc differs
+    other = np.r_[False, (docs[1:] != docs[:-1]) & ~first[1:]]
+    second = np.full(len(starts), -1, dtype=np.int64)
+    rows = np.flatnonzero(other)
+    firsts_of_group = np.r_[True, group[rows][1:] != group[rows][:-1]] if len(rows) else []
+    second[group[rows[firsts_of_group]]] = docs[rows[firsts_of_group]]
+    return {
+        k: Recurring(d, s, t, n, m, total)
+        for k, d, s, t, n, m, total in zip(
+            keys[starts[hot]].tolist(),
+            docs[starts[hot]].tolist(),
+            segments[starts[hot]].tolist(),
+            second[hot].tolist(),
+            distinct[hot].tolist(),
+            site_count[hot].tolist(),
+            site_total[sites[starts[hot]]].tolist(),
+        )
+    }
 
 
 def _distinct_per_group(keys: np.ndarray, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
