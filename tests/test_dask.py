@@ -180,3 +180,13 @@ def test_without_the_extra_one_line_names_it(
     assert result.exit_code == 1
     assert "[dask]'" in result.stderr and "pip install" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_index_is_refused_on_the_dask_engine(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("One line of an article.\n", encoding="utf-8")
+    result = clean(article, "-o", tmp_path / "out", "--engine", "dask", "--index",
+                   tmp_path / "index.db")  # fmt: skip
+    assert result.exit_code == 2
+    assert "--index and --stream work with the local engine only." in result.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "index.db").exists()

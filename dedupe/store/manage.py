@@ -255,7 +255,7 @@ def _arrow() -> tuple[Any, Any]:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise StoreError("Parquet needs pyarrow: pip install 'dedupe[parquet]'") from None
+        raise StoreError("Parquet needs pyarrow: pip install 'news-dedupe[parquet]'") from None
     return pa, pq
 
 

@@ -87,7 +87,7 @@ def _redis() -> Any:
         import redis
     except ImportError:
         raise StoreError(
-            "a redis:// index needs the redis client: pip install 'dedupe[redis]'"
+            "a redis:// index needs the redis client: pip install 'news-dedupe[redis]'"
         ) from None
     return redis
 
