@@ -91,6 +91,7 @@ def generate(n: int, seed: int, data: Path, path: Path) -> None:
 def corpus_path(n: int, seed: int, scratch: Path, data: Path) -> Path:
     path = scratch / f"articles-{n}-seed{seed}.jsonl"
     if not path.exists():
+        scratch.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         print(f"generating {path} ...", file=sys.stderr, flush=True)
         generate(n, seed, data, path)
