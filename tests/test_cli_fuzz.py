@@ -299,10 +299,14 @@ def input_trees(draw: st.DrawFn, separator: bool) -> InputTree:
         else:
             data, lines, whole = draw(jsonl_file(separator, 10 * n))
             tree.bad_lines[rel] = set() if whole else lines
-        if whole:
-            tree.bad_files.add(rel)
         tree.plain[rel] = data
         tree.files[rel] = gzip.compress(data, mtime=0) if gz else data
+        if gz and draw(st.integers(0, 5)) == 0:  # a truncated gzip stream: a bad file
+            tree.files[rel] = tree.files[rel][: len(tree.files[rel]) // 2]
+            whole = True
+        if whole:
+            tree.bad_files.add(rel)
+            tree.bad_lines.pop(rel, None)
     return tree
 
 
@@ -380,8 +384,22 @@ def check(root: Path, inputs: InputTree, options: Options) -> None:
     if options.on_error == "fail" and inputs.any_bad():
         assert one.exit_code == 1, one.stderr
         assert not (root / "out1").exists() and not reports[0].exists()
+        (line,) = one.stderr.strip().splitlines()  # one line, naming a bad file
+        assert any(line.startswith(f"Error: {src / rel}:") for rel in inputs.files), line
         return
     assert one.exit_code == 0, (one.stderr, one.exception)
+    # Every bad file and line is named once in clean's messages, and counted.
+    named = [f"{src / rel}:" for rel in inputs.bad_files]  # some name a line too
+    named += [f"{src / rel}:{n}: " for rel, lines in inputs.bad_lines.items() for n in lines]
+    for where in named:
+        assert sum(line.startswith(where) for line in one.stderr.splitlines()) == 1, where
+    if inputs.any_bad():
+        done = "skipped" if options.on_error == "skip" else "copied unchanged"
+        lines = sum(len(v) for v in inputs.bad_lines.values())
+        counts = f"bad input: {len(inputs.bad_files)} files and {lines} lines {done}"
+        assert counts in one.stderr, one.stderr
+    else:
+        assert "bad input" not in one.stderr, one.stderr
 
     restored = root / "restored"
     back = run("restore", root / "out1", "--report", reports[0], "-o", restored)
@@ -398,7 +416,15 @@ def check(root: Path, inputs: InputTree, options: Options) -> None:
         assert tree(restored) == _as_tree(_expected_after_skip(inputs))
     else:
         assert back.exit_code == 0, (back.stderr, back.exception)
-        assert tree(restored) == _as_tree(inputs.plain)
+        assert tree(restored) == tree(src)
+        good = {rel: data for rel, data in inputs.plain.items() if rel not in inputs.bad_files}
+        assert {rel: tree(restored)[rel] for rel in good} == _as_tree(good)
+    # A file the report names no removal or error in comes back as it was, byte for byte.
+    changed = {row["file"] for row in removal_rows(reports[0].read_bytes())}
+    raw = tree(restored, unzip=False)
+    for rel, data in inputs.files.items():
+        if rel not in changed and rel in raw:
+            assert raw[rel] == data, rel
 
 
 @settings(
