@@ -1,17 +1,23 @@
 """CLI-level fuzz: random small input folders through `dedupe clean` with ``-j 1`` and
 ``-j 2``, then `dedupe restore`.
 
-Each example writes 1-4 files (JSONL with random escaping, spacing, duplicate keys,
-a BOM, LF/CRLF, blank lines and bad lines; ``.txt`` with CR/CRLF/LF; sometimes
-gzip-compressed), texts drawn from a small pool of sentences so that headlines,
-paragraphs, boilerplate and whole articles repeat. Random options. It asserts:
+Each example writes 1-4 files (JSONL with random escaping: ``ensure_ascii`` on or
+off, ``\\u`` escapes in either hex case, surrogate pairs, ``\\/``; random spacing,
+duplicate keys, a nested ``text``, deep nesting, a BOM, LF/CRLF, blank lines, a
+missing final line break, and bad lines of every kind; ``.txt`` with CR/CRLF/LF and
+bad ones; sometimes gzip-compressed, sometimes truncated), texts drawn from a small
+pool of sentences so that headlines, paragraphs, boilerplate and whole articles
+repeat. Random options (``--on-error``, ``--min-docs``, ``--paragraph-separator``,
+``--no-documents``, ``--keep longest``). It asserts:
 
 * no traceback, and the same exit code, output tree, report and messages for
-  ``-j 1`` and ``-j 2``;
-* ``--on-error fail`` with bad input exits 1 and writes nothing;
-* `dedupe restore` gives every input back byte for byte (decompressed content for
-  ``.gz``) under ``keep``; under ``skip`` it gives back everything but the bad files
-  and lines, lists exactly those and exits 1 (README, "Restore").
+  ``-j 1`` and ``-j 2``; the inputs are not modified;
+* ``--on-error fail`` with bad input: exit 1, one line naming a bad file, nothing
+  written; ``skip``/``keep``: exit 0, every bad file and line named once and counted;
+* `dedupe restore` gives every input back (byte for byte; decompressed content for
+  a ``.gz`` with removals) under ``keep`` and ``fail``; under ``skip`` it gives back
+  everything but the bad files and lines, lists exactly those and exits 1 (README,
+  "Restore"); a file with no removal or error comes back byte for byte.
 
 The default example count keeps the suite fast; for the long run:
 
