@@ -92,7 +92,9 @@ def jsonl(records: list[dict[str, Any]]) -> bytes:
 
 
 def read_jsonl(data: bytes) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    # Split on b"\n" only: str.splitlines would also split inside a text holding U+0085,
+    # U+2028 and the like, which JSON writes unescaped.
+    return [json.loads(line) for line in data.split(b"\n") if line.strip()]
 
 
 RUN_ROWS = ("file", "run")  # report rows describing the run's files, not removals
