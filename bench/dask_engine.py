@@ -55,7 +55,7 @@ def same_tree(a: Path, b: Path) -> bool:
 
 def run_local(corpus: Path, out: Path) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "dedupe", "clean", str(corpus), "-o", str(out), "-q", "-j", "2"]
-    wall, rss, code = timed(cmd, 7200)
+    wall, rss, code, _ = timed(cmd, 7200)
     return {"wall": wall, "client": rss, "workers": [], "ok": code == 0}
 
 
@@ -71,7 +71,7 @@ def run_dask(corpus: Path, out: Path, workers: int, partitions: int) -> dict[str
             "--engine", "dask", "--scheduler", cluster.scheduler_address,
             "--partitions", str(partitions),
         ]  # fmt: skip
-        wall, rss, code = timed(cmd, 7200)
+        wall, rss, code, _ = timed(cmd, 7200)
         peaks = client.run(peak_rss_mib)
     return {"wall": wall, "client": rss, "workers": sorted(peaks.values()), "ok": code == 0}
 

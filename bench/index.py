@@ -196,7 +196,7 @@ def day_runs(days: list[Path], index: str | None, out: Path, run_day: int) -> li
             from dedupe.indexed import day_text
 
             cmd += ["--index", index, "--run-date", day_text(date + i)]
-        wall, _, code = timed(cmd, 3600)
+        wall, _, code, _ = timed(cmd, 3600)
         if code != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}")
         times.append(wall)
