@@ -237,8 +237,8 @@ def cmd_inputs(args: argparse.Namespace) -> str:
         ("plain .jsonl, -o FOLDER", clean(str(plain), str(out)), None),
         (".jsonl.gz, -o FOLDER", clean(str(gz), str(out)), None),
         ("plain .jsonl, -o -", clean(str(plain), "-"), sink),
-        ("cat .jsonl | clean - -o -", piped(plain), sink),
-        ("cat .jsonl.gz | clean - -o -", piped(gz), sink),
+        ("cat .jsonl \\| clean - -o -", piped(plain), sink),
+        ("cat .jsonl.gz \\| clean - -o -", piped(gz), sink),
     ]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in cases}
     for round_ in range(args.runs):
