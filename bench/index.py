@@ -43,7 +43,7 @@ from speed import corpus_path, cpu, timed
 
 from dedupe import CleanerConfig
 from dedupe.fingerprint import fingerprint_batch
-from dedupe.index import MAX_ANCHORS
+from dedupe.index import FIGURE_PERM, MAX_ANCHORS
 from dedupe.indexed import Daily
 from dedupe.minhash import Hasher
 from dedupe.store import Changes, SQLiteStore, Store, open_store
@@ -119,7 +119,7 @@ def synthesise(store: Store, total: int, shape: dict[str, float], seed: int = 7)
                 int(rng.integers(1, 2**63)),
                 Body(
                     rng.integers(0, 2**32, 128, dtype=np.uint32), int(rng.integers(50, 900)),
-                    int(rng.integers(50, 900)), rng.integers(0, 2**32, 8, dtype=np.uint32),
+                    int(rng.integers(50, 900)), rng.integers(0, 2**32, FIGURE_PERM, dtype=np.uint32),
                     int(rng.integers(0, 30)), False,
                 ) if body[k] else None,
                 rng.integers(1, 2**63, min(MAX_ANCHORS, int(rng.poisson(shape["anchors"]))),

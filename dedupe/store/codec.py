@@ -104,6 +104,8 @@ class Record:
                 )
             )
             if b is not None:
+                if len(b.figure_sig) != FIGURE_PERM:  # unpack reads exactly FIGURE_PERM
+                    raise ValueError(f"a figure sketch has {FIGURE_PERM} values")
                 parts.append(b.signature.astype("<u4").tobytes())
                 parts.append(b.figure_sig.astype("<u4").tobytes())
         parts.append(self.anchors.astype("<u8").tobytes())
