@@ -119,7 +119,8 @@ def synthesise(store: Store, total: int, shape: dict[str, float], seed: int = 7)
                 int(rng.integers(1, 2**63)),
                 Body(
                     rng.integers(0, 2**32, 128, dtype=np.uint32), int(rng.integers(50, 900)),
-                    int(rng.integers(50, 900)), rng.integers(0, 2**32, FIGURE_PERM, dtype=np.uint32),
+                    int(rng.integers(50, 900)),
+                    rng.integers(0, 2**32, FIGURE_PERM, dtype=np.uint32),
                     int(rng.integers(0, 30)), False,
                 ) if body[k] else None,
                 rng.integers(1, 2**63, min(MAX_ANCHORS, int(rng.poisson(shape["anchors"]))),
