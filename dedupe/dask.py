@@ -104,9 +104,17 @@ def cleaner(
             if client is None:
                 client = stack.enter_context(connect(scheduler))
             parts = partitions or 2 * max(1, len(client.nthreads()))
-            yield DaskCleaner(
-                config, client, folder, parts, fields, {"inputs": input_signature(inputs)}
-            )
+            try:
+                yield DaskCleaner(
+                    config, client, folder, parts, fields, {"inputs": input_signature(inputs)}
+                )
+            except DedupeError:
+                raise
+            except Exception as exc:  # a task, a shuffle or a worker failed on the cluster
+                again = "run again" if temporary else f"its finished stages are in {folder}"
+                raise DedupeError(
+                    f"the Dask cluster failed: {type(exc).__name__}: {exc} ({again})"
+                ) from exc
     finally:
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)

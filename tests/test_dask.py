@@ -190,3 +190,12 @@ def test_the_index_is_refused_on_the_dask_engine(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--index and --stream work with the local engine only." in result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "index.db").exists()
+
+
+def test_a_failure_on_the_cluster_is_one_line(scheduler: str) -> None:
+    import dedupe.dask
+    from dedupe.errors import DedupeError
+
+    failed = r"^the Dask cluster failed: RuntimeError: P2P lost \(run again\)$"
+    with pytest.raises(DedupeError, match=failed), dedupe.dask.cleaner(scheduler=scheduler):
+        raise RuntimeError("P2P lost")  # as a failed shuffle reaches the client
