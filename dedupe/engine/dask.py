@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..cleaner import BATCH_SIZE, NO_TABLES, _result
@@ -152,6 +153,10 @@ MATCH_SCHEMA = pa.schema(
         ("via", pa.int64()),
     ]
 )
+
+QUERY_SCHEMA = pa.schema([(k, pa.int64()) for k in ("r", "w", "kidx", "neg")])
+PREFIX_SCHEMA = pa.schema([(k, pa.int64()) for k in ("kidx", "s", "neg")])
+PREFIX_BODY_SCHEMA = pa.schema([("ordinal", pa.int64()), ("body", pa.binary())])
 
 
 def _fixed(rows: np.ndarray) -> pa.Array:
@@ -561,43 +566,7 @@ PAIR_META = pd.DataFrame(
         "s_part": pd.Series(dtype=np.int64),
     }
 )
-
-
-def crowded_partition(
-    df: pd.DataFrame, prefixes: Mapping[tuple[int, int], tuple[int, np.ndarray, np.ndarray]],
-    offsets: np.ndarray,
-) -> pd.DataFrame:  # fmt: skip
-    """Pairs of each body of a crowded bucket with the bucket's prefix ranked before it."""
-    rs: list[np.ndarray] = []
-    ss: list[np.ndarray] = []
-    ws: list[np.ndarray] = []
-    ks: list[np.ndarray] = []
-    if len(df):
-        for (kind, key), rows in df.groupby(["kind", "key"], sort=True):
-            kidx, s_ord, s_neg = prefixes[(int(kind), int(key))]
-            r_ord = rows["r"].to_numpy(np.int64)
-            r_neg = rows["neg"].to_numpy(np.int64)
-            before = (s_neg[None, :] < r_neg[:, None]) | (
-                (s_neg[None, :] == r_neg[:, None]) & (s_ord[None, :] < r_ord[:, None])
-            )
-            i, j = np.nonzero(before)
-            rs.append(r_ord[i])
-            ss.append(s_ord[j])
-            ws.append(rows["w"].to_numpy(np.int64)[i])
-            ks.append(np.full(len(i), kidx, np.int64))
-    if not rs:
-        return PAIR_META.copy()
-    r, s = np.concatenate(rs), np.concatenate(ss)
-    return pd.DataFrame(
-        {
-            "r": r,
-            "s": s,
-            "w": np.concatenate(ws),
-            "kidx": np.concatenate(ks),
-            "r_part": np.searchsorted(offsets, r, "right") - 1,
-            "s_part": np.searchsorted(offsets, s, "right") - 1,
-        }
-    )
+VERIFY_CHUNK = 16_384  # pairs scored at once (bounds the gathered signatures)
 
 
 def small_partition(df: pd.DataFrame, offsets: np.ndarray) -> pd.DataFrame:
@@ -615,9 +584,87 @@ def small_partition(df: pd.DataFrame, offsets: np.ndarray) -> pd.DataFrame:
     )
 
 
+class CrowdedRound:
+    """What one round's gather tasks need of the crowded keys, as files in ``folder``:
+    ``queries-N.parquet`` (the crowded rows of partition N's bodies: ``r``, ``w``,
+    ``kidx``, ``neg``), ``prefix.parquet`` (each key's guessed prefix: ``kidx``, ``s``,
+    ``neg``) and ``prefix-bodies.parquet`` (the prefix bodies, packed). A crowded pair's
+    ``s`` is always a prefix body, so its pairs are formed and verified in the partition
+    of ``r``: no pair of a crowded key travels, with or without a body."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def queries(self, part: int) -> pd.DataFrame:
+        path = Path(self.folder) / f"queries-{part:05d}.parquet"
+        if not path.exists():
+            return pd.DataFrame({k: np.empty(0, np.int64) for k in ("r", "w", "kidx", "neg")})
+        return pq.read_table(path).to_pandas()
+
+    def prefixes(self, kidx: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each wanted key's prefix: ordinals and ``neg`` of its entries."""
+        if not len(kidx):
+            return {}
+        wanted = pa.array(np.unique(kidx).astype(np.int64))
+        t = pq.read_table(Path(self.folder) / "prefix.parquet")
+        t = t.filter(pc.is_in(t.column("kidx"), value_set=wanted))
+        k = t.column("kidx").to_numpy()
+        s = t.column("s").to_numpy()
+        neg = t.column("neg").to_numpy()
+        order = np.argsort(k, kind="stable")
+        k, s, neg = k[order], s[order], neg[order]
+        cut = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, np.int64)
+        ends = np.r_[cut[1:], len(k)]
+        return {int(k[a]): (s[a:b], neg[a:b]) for a, b in zip(cut.tolist(), ends.tolist())}
+
+    def bodies(self, num_perm: int) -> dup.BodyColumns:
+        """The prefix bodies, sorted by ordinal."""
+        t = pq.read_table(Path(self.folder) / "prefix-bodies.parquet")
+        ordinal = t.column("ordinal").to_numpy()
+        return _unpack(t.column("body").to_pylist(), ordinal, num_perm)
+
+
+def crowded_pairs(queries: pd.DataFrame, round_: CrowdedRound) -> dict[str, np.ndarray]:
+    """Pairs of each crowded row with its key's prefix bodies ranked before it."""
+    kidx_all = queries["kidx"].to_numpy(np.int64)
+    prefixes = round_.prefixes(kidx_all)
+    rs: list[np.ndarray] = []
+    ss: list[np.ndarray] = []
+    ws: list[np.ndarray] = []
+    ks: list[np.ndarray] = []
+    order = np.argsort(kidx_all, kind="stable")
+    k_sorted = kidx_all[order]
+    cut: list[int] = np.flatnonzero(np.r_[True, k_sorted[1:] != k_sorted[:-1]]).tolist()
+    ends = [*cut[1:], len(order)]
+    if not len(order):
+        cut, ends = [], []
+    r_all = queries["r"].to_numpy(np.int64)
+    neg_all = queries["neg"].to_numpy(np.int64)
+    w_all = queries["w"].to_numpy(np.int64)
+    for lo, hi in zip(cut, ends):
+        rows = order[lo:hi]
+        kidx = int(k_sorted[lo])
+        s_ord, s_neg = prefixes[kidx]
+        r_ord, r_neg = r_all[rows], neg_all[rows]
+        before = (s_neg[None, :] < r_neg[:, None]) | (
+            (s_neg[None, :] == r_neg[:, None]) & (s_ord[None, :] < r_ord[:, None])
+        )
+        i, j = np.nonzero(before)
+        rs.append(r_ord[i])
+        ss.append(s_ord[j])
+        ws.append(w_all[rows][i])
+        ks.append(np.full(len(i), kidx, np.int64))
+    if not rs:
+        z = np.empty(0, np.int64)
+        return {"r": z, "s": z, "w": z, "kidx": z}
+    return {"r": np.concatenate(rs), "s": np.concatenate(ss), "w": np.concatenate(ws),
+            "kidx": np.concatenate(ks)}  # fmt: skip
+
+
 SIDE_META = {
     "r": np.int64, "s": np.int64, "found": np.int64, "small": bool, "big_w": np.int64,
-    "big": object, "s_part": np.int64,
+    "big": object, "s_part": np.int64, "r_body": object, "done": bool, "jac": np.float64,
+    "inside": np.float64, "words_r": np.int64, "words_s": np.int64, "agree": bool,
 }  # fmt: skip
 
 
@@ -652,17 +699,57 @@ def _take(loaded: dict[int, dup.BodyColumns], part: np.ndarray, ordinal: np.ndar
     return out
 
 
+def bodies_task(work: str, stage: str, part: int, offset: int, ordinals: list[int],
+                num_perm: int) -> list[bytes]:  # fmt: skip
+    """Some bodies of one partition, packed (the prefix bodies of crowded keys)."""
+    body = _read_bodies(f"{work}/{stage}/bodies-{part:05d}.parquet", num_perm)
+    return _pack(body.take(np.asarray(ordinals, np.int64) - offset))
+
+
+def _scored(a: dup.BodyColumns, a_rows: np.ndarray, b: dup.BodyColumns, b_rows: np.ndarray,
+            found: np.ndarray, threshold: float, contained: float
+            ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+    """Static scores of pairs (``a_rows[i]``, ``b_rows[i]``), a chunk at a time: which may
+    verify with ``found`` words, and the scores of those."""
+    oks: list[np.ndarray] = []
+    kept: dict[str, list[np.ndarray]] = {k: [] for k in ("jac", "inside", "words_r", "words_s",
+                                                           "agree")}  # fmt: skip
+    for lo in range(0, len(a_rows), VERIFY_CHUNK):
+        hi = lo + VERIFY_CHUNK
+        scores = dup.static_scores(a.take(a_rows[lo:hi]), b.take(b_rows[lo:hi]))
+        ok = dup.possible(scores, found[lo:hi], threshold, contained)
+        oks.append(ok)
+        for k in kept:
+            kept[k].append(scores[k][ok])
+    if not oks:
+        return np.zeros(0, bool), {k: np.empty(0) for k in kept}
+    return np.concatenate(oks), {k: np.concatenate(v) for k, v in kept.items()}
+
+
 def gather_partition(
-    df: pd.DataFrame, work: str, stage: str, offsets: np.ndarray, num_perm: int
-) -> pd.DataFrame:
-    """Pairs of the bodies of one partition's ``r``: one row per (r, s), with the words
-    found through small buckets, the crowded keys it came through, and r's body."""
-    if not len(df):
-        return pd.DataFrame({**{k: pd.Series(dtype=v) for k, v in SIDE_META.items()},
-                             "r_body": pd.Series(dtype=object)})  # fmt: skip
-    df = df.sort_values(["r", "s", "kidx"], kind="stable")
-    r, s = df["r"].to_numpy(np.int64), df["s"].to_numpy(np.int64)
-    kidx, w = df["kidx"].to_numpy(np.int64), df["w"].to_numpy(np.int64)
+    df: pd.DataFrame, work: str, stage: str, round_dir: str, offsets: np.ndarray,
+    num_perm: int, threshold: float, contained: float,
+    partition_info: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The pairs of partition ``part``'s bodies as ``r``: its small-bucket pairs (``df``)
+    and its crowded rows' pairs with their keys' prefixes, one row per (r, s) with the
+    words found through small buckets and the crowded keys it came through. Pairs whose
+    ``s`` is a prefix body are verified here (``done``); the others carry r's body to
+    the partition of ``s``. Partition ``part`` of the pairs indexed by ``r_part`` (Dask
+    passes ``partition_info``)."""
+    if partition_info is None:
+        raise ValueError("gather_partition needs its partition number")
+    part = int(partition_info["number"])
+    round_ = CrowdedRound(round_dir)
+    big_pairs = crowded_pairs(round_.queries(part), round_)
+    r = np.r_[df["r"].to_numpy(np.int64), big_pairs["r"]]
+    s = np.r_[df["s"].to_numpy(np.int64), big_pairs["s"]]
+    w = np.r_[df["w"].to_numpy(np.int64), big_pairs["w"]]
+    kidx = np.r_[np.full(len(df), -1, np.int64), big_pairs["kidx"]]
+    if not len(r):
+        return pd.DataFrame({k: pd.Series(dtype=v) for k, v in SIDE_META.items()})
+    order = np.lexsort((kidx, s, r))
+    r, s, w, kidx = r[order], s[order], w[order], kidx[order]
     new = np.r_[True, (r[1:] != r[:-1]) | (s[1:] != s[:-1])]
     starts = np.flatnonzero(new)
     is_small = kidx < 0
@@ -678,19 +765,46 @@ def gather_partition(
         cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
         for lo, hi in zip(cut.tolist(), np.r_[cut[1:], len(rows)].tolist()):
             big[int(g[lo])] = data[lo:hi].tobytes()
-    r_part = df["r_part"].to_numpy(np.int64)[starts]
-    loaded = _load_side(work, stage, np.unique(r_part).tolist(), num_perm)
-    body = _take(loaded, r_part, r[starts], offsets)
+    r, s = r[starts], s[starts]
+    s_part = np.searchsorted(offsets, s, "right") - 1
+    own = _read_bodies(f"{work}/{stage}/bodies-{part:05d}.parquet", num_perm)
+    n = len(r)
+    done = np.zeros(n, bool)
+    scores = {k: np.zeros(n, t) for k, t in (("jac", np.float64), ("inside", np.float64),
+              ("words_r", np.int64), ("words_s", np.int64), ("agree", bool))}  # fmt: skip
+    local = np.zeros(n, bool)
+    if (Path(round_dir) / "prefix-bodies.parquet").exists():
+        prefix = round_.bodies(num_perm)
+        local = np.isin(s, prefix.ordinal)
+    if local.any():
+        rows_l = np.flatnonzero(local)
+        ok, got = _scored(own, r[rows_l] - offsets[part], prefix,
+                          np.searchsorted(prefix.ordinal, s[rows_l]),
+                          found[rows_l] + big_w[rows_l], threshold, contained)  # fmt: skip
+        verified = rows_l[ok]
+        done[verified] = True
+        for k in scores:
+            scores[k][verified] = got[k]
+    keep = done | ~local  # local pairs that cannot verify go no further
+    ship = ~local
+    body: list[bytes] = [b""] * n
+    if ship.any():
+        packed = _pack(own.take(r[ship] - offsets[part]))
+        for i, row in zip(np.flatnonzero(ship).tolist(), packed):
+            body[i] = row
+    pick = np.flatnonzero(keep)
     return pd.DataFrame(
         {
-            "r": r[starts],
-            "s": s[starts],
-            "found": found,
-            "small": small,
-            "big_w": big_w,
-            "big": big,
-            "s_part": df["s_part"].to_numpy(np.int64)[starts],
-            "r_body": _pack(body),
+            "r": r[pick],
+            "s": s[pick],
+            "found": found[pick],
+            "small": small[pick],
+            "big_w": big_w[pick],
+            "big": [big[i] for i in pick.tolist()],
+            "s_part": s_part[pick],
+            "r_body": [body[i] for i in pick.tolist()],
+            "done": done[pick],
+            **{k: v[pick] for k, v in scores.items()},
         }
     )
 
@@ -698,6 +812,8 @@ def gather_partition(
 def _pack(b: dup.BodyColumns) -> list[bytes]:
     """Each body as bytes (signature, figure signature, then sizes, words, figures, table)."""
     n = len(b.ordinal)
+    if not n:
+        return []
     head = np.concatenate(
         [b.signatures.view(np.uint8).reshape(n, -1), b.figure_sigs.view(np.uint8).reshape(n, -1),
          np.stack([b.sizes, b.words, b.figure_count, b.tabular.astype(np.int64)], axis=1)
@@ -708,7 +824,8 @@ def _pack(b: dup.BodyColumns) -> list[bytes]:
 
 def _unpack(rows: Sequence[bytes], ordinal: np.ndarray, num_perm: int) -> dup.BodyColumns:
     n = len(rows)
-    data = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(n, -1)
+    width = num_perm * 4 + FIGURE_PERM * 4 + 32
+    data = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(n, width)
     sig_end = num_perm * 4
     fig_end = sig_end + FIGURE_PERM * 4
     tail = data[:, fig_end:].copy().view(np.int64).reshape(n, 4)
@@ -723,6 +840,8 @@ def _unpack(rows: Sequence[bytes], ordinal: np.ndarray, num_perm: int) -> dup.Bo
     )
 
 
+VERIFIED_COLUMNS = ("r", "s", "jac", "inside", "words_r", "words_s", "agree", "found", "small",
+                    "big")  # fmt: skip
 VERIFIED_META = pd.DataFrame(
     {
         "r": pd.Series(dtype=np.int64),
@@ -743,9 +862,14 @@ def verify_partition(
     df: pd.DataFrame, work: str, stage: str, offsets: np.ndarray, num_perm: int,
     threshold: float, contained: float,
 ) -> pd.DataFrame:  # fmt: skip
-    """Verify pairs where the bodies of their ``s`` are; keep those that may hold."""
+    """Verify the pairs not yet verified where the bodies of their ``s`` are; keep those
+    that may hold (and the ones verified already)."""
     if not len(df):
         return VERIFIED_META.copy()
+    done = df[df["done"].to_numpy(bool)][list(VERIFIED_COLUMNS)]
+    df = df[~df["done"].to_numpy(bool)]
+    if not len(df):
+        return done.reset_index(drop=True)
     r = df["r"].to_numpy(np.int64)
     s = df["s"].to_numpy(np.int64)
     s_part = df["s_part"].to_numpy(np.int64)
@@ -755,7 +879,7 @@ def verify_partition(
     scores = dup.static_scores(a, b)
     found = df["found"].to_numpy(np.int64)
     ok = dup.possible(scores, found + df["big_w"].to_numpy(np.int64), threshold, contained)
-    return pd.DataFrame(
+    fresh = pd.DataFrame(
         {
             "r": r[ok],
             "s": s[ok],
@@ -769,6 +893,7 @@ def verify_partition(
             "big": [x for x, keep in zip(df["big"], ok) if keep],
         }
     )
+    return pd.concat([done, fresh], ignore_index=True) if len(done) else fresh
 
 
 def groups_partition(df: pd.DataFrame) -> pd.DataFrame:
@@ -1139,17 +1264,18 @@ class DaskCleaner:
             crowded, prefixes = self._crowded(crowded_rows, rank_of, group, extras)
             partial = follower & ~np.isin(group, np.fromiter(full, np.int64, len(full)))
             queries = crowded_rows[~partial[crowded_rows["r"].to_numpy(np.int64)]]
+            round_dir = folder / f"round-{rounds}"
+            round_dir.mkdir()
+            self._write_round(round_dir, source, queries, prefixes)
             pairs = small_pairs.map_partitions(small_partition, offsets, meta=PAIR_META)
-            if prefixes and len(queries):
-                big = dd.from_pandas(queries, npartitions=max(1, min(nparts, len(queries))))
-                big_pairs = big.map_partitions(crowded_partition, prefixes, offsets, meta=PAIR_META)
-                pairs = dd.concat([pairs, big_pairs])
-            gather_meta = gather_partition(PAIR_META, work, source, offsets, c.num_perm)
+            by_part = pairs.set_index("r_part", divisions=list(range(nparts + 1)), sort=True)
+            gather_meta = pd.DataFrame({k: pd.Series(dtype=v) for k, v in SIDE_META.items()})
+            gathered = by_part.map_partitions(
+                gather_partition, work, source, str(round_dir), offsets, c.num_perm, threshold,
+                c.document_containment, meta=gather_meta,
+            )  # fmt: skip
             verified = (
-                pairs.shuffle(on="r_part", npartitions=self._spread(8 * self.n))
-                .map_partitions(gather_partition, work, source, offsets, c.num_perm,
-                                meta=gather_meta)
-                .shuffle(on="s_part", npartitions=self._spread(8 * self.n))
+                gathered.shuffle(on="s_part", npartitions=self._spread(8 * self.n))
                 .map_partitions(verify_partition, work, source, offsets, c.num_perm, threshold,
                                 c.document_containment, meta=VERIFIED_META)
                 .compute()
@@ -1167,6 +1293,54 @@ class DaskCleaner:
         self.rounds[source] = rounds
         self._write_matches(folder, decisions)
         return {"rounds": rounds}
+
+    def _write_round(
+        self, folder: Path, source: str, queries: pd.DataFrame,
+        prefixes: Mapping[tuple[int, int], tuple[int, np.ndarray, np.ndarray]],
+    ) -> None:  # fmt: skip
+        """A round's `CrowdedRound` files: the crowded rows by partition, the prefixes and
+        the prefix bodies (fetched from their partitions)."""
+        if not prefixes:
+            return
+        kidx_of = pd.DataFrame(
+            {
+                "kind": np.array([k[0] for k in prefixes], np.int8),
+                "key": np.array([k[1] for k in prefixes], np.uint64),
+                "kidx": np.array([v[0] for v in prefixes.values()], np.int64),
+            }
+        )
+        q = queries[["kind", "key", "r", "w", "neg"]].merge(kidx_of, on=["kind", "key"])
+        r = q["r"].to_numpy(np.int64)
+        part = np.searchsorted(self.offsets, r, "right") - 1
+        for p in np.unique(part).tolist():
+            rows = q[part == p]
+            _write(
+                str(folder / f"queries-{p:05d}.parquet"),
+                {k: rows[k].to_numpy(np.int64) for k in ("r", "w", "kidx", "neg")},
+                QUERY_SCHEMA,
+            )
+        _write(
+            str(folder / "prefix.parquet"),
+            {
+                "kidx": np.concatenate(
+                    [np.full(len(v[1]), v[0], np.int64) for v in prefixes.values()]
+                ),  # fmt: skip
+                "s": np.concatenate([v[1] for v in prefixes.values()]).astype(np.int64),
+                "neg": np.concatenate([v[2] for v in prefixes.values()]).astype(np.int64),
+            },
+            PREFIX_SCHEMA,
+        )
+        wanted = np.unique(np.concatenate([v[1] for v in prefixes.values()]).astype(np.int64))
+        owner = np.searchsorted(self.offsets, wanted, "right") - 1
+        futures = [
+            self.client.submit(bodies_task, str(self.workdir), source, p,
+                               int(self.offsets[p]), wanted[owner == p].tolist(),
+                               self.config.num_perm, pure=False)
+            for p in np.unique(owner).tolist()
+        ]  # fmt: skip
+        packed = [row for rows in self.client.gather(futures) for row in rows]
+        _write(str(folder / "prefix-bodies.parquet"), {"ordinal": wanted, "body": packed},
+               PREFIX_BODY_SCHEMA)  # fmt: skip
 
     def _crowded(
         self, rows: pd.DataFrame, rank_of: np.ndarray, group: np.ndarray,
