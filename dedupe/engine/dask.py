@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -54,10 +55,10 @@ from ..records import Article, Result, Source
 from ..report import Summary
 from ..rules.boilerplate import Recurring, recurring, site_hash
 from ..segment import cut_spans
-from ..stages import Survey, Tables, decide_batch, survey_batch
+from ..stages import Survey, Tables, Verdict, decide_batch, survey_batch
 from . import duplicates as dup
 
-VERSION = 1  # of the work folder's layout
+VERSION = 2  # of the work folder's layout
 ROWS_PER_SHUFFLE_PARTITION = 500_000
 
 
@@ -355,7 +356,8 @@ def _tables(work: str, sites_known: bool) -> Tables:
 def decide_task(
     work: str, part: int, offset: int, config: CleanerConfig, fields: Fields, sites_known: bool
 ) -> None:
-    """Pass 2 of one partition: the cleaned bodies and their keys (and lengths)."""
+    """Pass 2 of one partition: the cleaned bodies and their keys (and lengths), and each
+    article's verdict (pickled: the emit stage takes them as they are)."""
     root = Path(work)
     articles = _articles(str(root / "input" / f"part-{part:05d}.parquet"), fields)
     tables = _tables(work, sites_known)
@@ -363,8 +365,10 @@ def decide_task(
     bodies: list[dict[str, Any]] = []
     keys: list[dict[str, np.ndarray]] = []
     longest = config.keep == "longest"
+    kept: list[Verdict] = []
     for lo, batch in _batches(articles):
         verdicts, found = decide_batch(batch, config, hasher, tables)
+        kept += verdicts
         lengths = np.array(
             [
                 len(a.text) - sum(e - s for s, e in cut_spans(v.starts, v.ends, v.removed).values())
@@ -378,6 +382,25 @@ def decide_task(
         keys.append(dup.key_rows(found, ordinals, neg, config.lsh_bands, config.lsh_rows))
     _write_bodies(str(root / "decide" / f"bodies-{part:05d}.parquet"), bodies)
     _write_keys(str(root / "decide" / f"keys-{part:05d}.parquet"), keys)
+    _atomic_pickle(root / "decide" / f"verdicts-{part:05d}.pickle", kept)
+
+
+def _atomic_pickle(path: Path, value: Any) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+def _verdicts(root: Path, part: int) -> list[Verdict] | None:
+    """The verdicts the decide stage kept for partition ``part`` (None without one). The
+    work folder is trusted as a Dask spill folder is: only this run writes in it."""
+    path = root / "decide" / f"verdicts-{part:05d}.pickle"
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        got: list[Verdict] = pickle.load(fh)
+    return got
 
 
 class _Names:
@@ -398,7 +421,8 @@ def emit_task(
     """The results of one partition (with each article's number of segments)."""
     root = Path(work)
     articles = _articles(str(root / "input" / f"part-{part:05d}.parquet"), fields)
-    tables = _tables(work, sites_known)
+    decided = _verdicts(root, part)
+    tables = _tables(work, sites_known) if decided is None else NO_TABLES
     hasher = Hasher(config.num_perm, config.seed)
     matches: dict[int, Match] = {}
     path = root / "documents" / f"match-{part:05d}.parquet"
@@ -411,7 +435,10 @@ def emit_task(
     lookup: Any = _Names(names)
     out: list[tuple[Result, int]] = []
     for lo, batch in _batches(articles):
-        verdicts, _ = decide_batch(batch, config, hasher, tables)
+        if decided is not None:
+            verdicts = decided[lo : lo + len(batch)]
+        else:
+            verdicts, _ = decide_batch(batch, config, hasher, tables)
         for k, (article, verdict) in enumerate(zip(batch, verdicts)):
             ordinal = offset + lo + k
             result = _result(article, ordinal, verdict, matches.get(ordinal), lookup)
