@@ -594,6 +594,7 @@ PAIR_META = pd.DataFrame(
     }
 )
 VERIFY_CHUNK = 16_384  # pairs scored at once (bounds the gathered signatures)
+PREFIX_GROUP = 4_096  # prefix bodies per row group (a task reads the groups it needs)
 
 
 def small_partition(df: pd.DataFrame, offsets: np.ndarray) -> pd.DataFrame:
@@ -644,17 +645,25 @@ class CrowdedRound:
         ends = np.r_[cut[1:], len(k)]
         return {int(k[a]): (s[a:b], neg[a:b]) for a, b in zip(cut.tolist(), ends.tolist())}
 
-    def bodies(self, num_perm: int) -> dup.BodyColumns:
-        """The prefix bodies, sorted by ordinal."""
-        t = pq.read_table(Path(self.folder) / "prefix-bodies.parquet")
+    def bodies(self, ordinals: np.ndarray, num_perm: int) -> dup.BodyColumns:
+        """The prefix bodies among ``ordinals``, sorted by ordinal (the file is sorted by
+        it in small row groups: only the groups holding them are read)."""
+        path = Path(self.folder) / "prefix-bodies.parquet"
+        if not len(ordinals) or not path.exists():
+            return _unpack([], np.empty(0, np.int64), num_perm)
+        wanted = np.unique(ordinals).astype(np.int64)
+        t = pq.read_table(path, filters=[("ordinal", ">=", int(wanted[0])),
+                                         ("ordinal", "<=", int(wanted[-1]))])  # fmt: skip
+        t = t.filter(pc.is_in(t.column("ordinal"), value_set=pa.array(wanted)))
         ordinal = t.column("ordinal").to_numpy()
         return _unpack(t.column("body").to_pylist(), ordinal, num_perm)
 
 
-def crowded_pairs(queries: pd.DataFrame, round_: CrowdedRound) -> dict[str, np.ndarray]:
+def crowded_pairs(
+    queries: pd.DataFrame, prefixes: Mapping[int, tuple[np.ndarray, np.ndarray]]
+) -> dict[str, np.ndarray]:
     """Pairs of each crowded row with its key's prefix bodies ranked before it."""
     kidx_all = queries["kidx"].to_numpy(np.int64)
-    prefixes = round_.prefixes(kidx_all)
     rs: list[np.ndarray] = []
     ss: list[np.ndarray] = []
     ws: list[np.ndarray] = []
@@ -768,7 +777,9 @@ def gather_partition(
         raise ValueError("gather_partition needs its partition number")
     part = int(partition_info["number"])
     round_ = CrowdedRound(round_dir)
-    big_pairs = crowded_pairs(round_.queries(part), round_)
+    queries = round_.queries(part)
+    prefixes = round_.prefixes(queries["kidx"].to_numpy(np.int64))
+    big_pairs = crowded_pairs(queries, prefixes)
     r = np.r_[df["r"].to_numpy(np.int64), big_pairs["r"]]
     s = np.r_[df["s"].to_numpy(np.int64), big_pairs["s"]]
     w = np.r_[df["w"].to_numpy(np.int64), big_pairs["w"]]
@@ -799,10 +810,9 @@ def gather_partition(
     done = np.zeros(n, bool)
     scores = {k: np.zeros(n, t) for k, t in (("jac", np.float64), ("inside", np.float64),
               ("words_r", np.int64), ("words_s", np.int64), ("agree", bool))}  # fmt: skip
-    local = np.zeros(n, bool)
-    if (Path(round_dir) / "prefix-bodies.parquet").exists():
-        prefix = round_.bodies(num_perm)
-        local = np.isin(s, prefix.ordinal)
+    mine = [v[0] for v in prefixes.values()]
+    prefix = round_.bodies(np.concatenate(mine) if mine else np.empty(0, np.int64), num_perm)
+    local = np.isin(s, prefix.ordinal)
     if local.any():
         rows_l = np.flatnonzero(local)
         ok, got = _scored(own, r[rows_l] - offsets[part], prefix,
@@ -1366,8 +1376,9 @@ class DaskCleaner:
             for p in np.unique(owner).tolist()
         ]  # fmt: skip
         packed = [row for rows in self.client.gather(futures) for row in rows]
-        _write(str(folder / "prefix-bodies.parquet"), {"ordinal": wanted, "body": packed},
-               PREFIX_BODY_SCHEMA)  # fmt: skip
+        table = pa.Table.from_pydict({"ordinal": wanted, "body": packed},
+                                     schema=PREFIX_BODY_SCHEMA)  # fmt: skip
+        pq.write_table(table, folder / "prefix-bodies.parquet", row_group_size=PREFIX_GROUP)
 
     def _crowded(
         self, rows: pd.DataFrame, rank_of: np.ndarray, group: np.ndarray,
