@@ -45,6 +45,8 @@ MIN_SHARED = 2  # cell edges two rows of one table have in common
 TAB = 8
 
 _GAP = re.compile(r"\S(?: {2,}|\t)")  # a cell boundary: two spaces or a tab after text
+_WIDE = re.compile(r"  (?<=\S  )")  # two spaces after text (a literal first: fast to find)
+_TAB = re.compile(r"\S\t")
 _CELL_GAP = re.compile(r" {2,}")
 _CELL = re.compile(r"\S+(?: \S+)*")
 
@@ -179,8 +181,8 @@ class Layout:
         """Whether segment ``i`` holds a row of a table laid out in columns (a header
         row included)."""
         text = self.segments[i]
-        if "  " not in text and "\t" not in text:
-            return False  # no wide space (nearly always: cheap)
+        if not _WIDE.search(text) and not ("\t" in text and _TAB.search(text)):
+            return False  # no wide space after text (nearly always: cheap)
         self._index()
         return any(self._row(k) for k in range(self._first[i], self._first[i + 1]))
 

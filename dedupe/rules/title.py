@@ -159,9 +159,12 @@ def choose_title(
             return False
         return not (is_figures(raw[i]) and figures(i + 1, 0))
 
-    # the headline stands above the article's tables: the top ends at the first table row
-    top_end = next((i for i in range(min(n, WINDOW)) if layout.holds_row(i)), min(n, WINDOW))
-    candidates = [i for i in range(top_end) if eligible(i)][:FIRST]
+    candidates: list[int] = []
+    for i in range(min(n, WINDOW)):
+        if len(candidates) == FIRST or layout.holds_row(i):
+            break  # the headline stands above the article's tables
+        if eligible(i):
+            candidates.append(i)
     first_body = next((i for i in range(n) if body_words[i] >= BODY_WORDS), None)
     if first_body is not None:
         candidates += [
