@@ -129,49 +129,72 @@ def table_row(lines: Sequence[str], at: int) -> bool:
     return False
 
 
+Line = tuple[int, int]  # (segment, line within the segment)
+
+
 class Layout:
-    """The lines of an article's segments, to ask which segments belong to a table."""
+    """The lines of an article's segments, to ask which segments belong to a table.
+
+    Only the segments near those asked about are split into lines (a huge article is
+    never copied whole)."""
 
     def __init__(self, segments: Sequence[str]) -> None:
         self.segments = segments
-        self._lines: list[str] | None = None
-        self._first: list[int] = []  # index of each segment's first line
-        self._rows: dict[int, bool] = {}  # line index -> whether it is a table row
-        self._tabular: dict[int, bool] = {}  # line index -> a table row or a row of figures
+        self._split: dict[int, list[str]] = {}
+        self._rows: dict[Line, bool] = {}  # whether a line is a table row
+        self._tabular: dict[Line, bool] = {}  # ... a table row or a row of figures
 
-    def _index(self) -> list[str]:
-        if self._lines is None:
-            self._lines = []
-            for text in self.segments:
-                self._first.append(len(self._lines))
-                self._lines.extend(text.splitlines() or [""])
-            self._first.append(len(self._lines))
-        return self._lines
+    def _lines(self, i: int) -> list[str]:
+        if i not in self._split:
+            self._split[i] = self.segments[i].splitlines() or [""]
+        return self._split[i]
 
-    def _row(self, k: int) -> bool:
-        if k not in self._rows:
-            self._rows[k] = table_row(self._index(), k)
-        return self._rows[k]
+    def _text(self, at: Line) -> str:
+        return self._lines(at[0])[at[1]]
 
-    def _figures(self, k: int) -> bool:
-        line = self._index()[k]
+    def _walk(self, at: Line, step: int, count: int) -> list[Line]:
+        """The first ``count`` lines that are not blank after (``step`` 1) or before (-1)
+        line ``at``, across segments."""
+        found: list[Line] = []
+        i, k = at
+        k += step
+        while len(found) < count:
+            if not 0 <= k < len(self._lines(i)):
+                i += step
+                if not 0 <= i < len(self.segments):
+                    break
+                k = 0 if step > 0 else len(self._lines(i)) - 1
+                continue
+            if self._lines(i)[k].strip():
+                found.append((i, k))
+            k += step
+        return found
+
+    def _row(self, at: Line) -> bool:
+        if at not in self._rows:
+            window = [*reversed(self._walk(at, -1, REACH)), at, *self._walk(at, 1, REACH)]
+            texts = [self._text(w) for w in window]
+            self._rows[at] = table_row(texts, window.index(at))
+        return self._rows[at]
+
+    def _figures(self, at: Line) -> bool:
+        line = self._text(at)
         return is_figures(line) and not is_date_line(line.casefold())
 
-    def _table_line(self, k: int) -> bool:
+    def _table_line(self, at: Line) -> bool:
         """A table row, or one of two different rows of figures in a row (not dates):
         ``16.00  130p  unch`` above ``17.00  135pn unch``."""
-        if k not in self._tabular:
-            lines = self._index()
-            found = self._row(k)
-            if not found and self._figures(k):
-                text = lines[k].strip()
-                for step in (1, -1):
-                    j = _next_text(lines, k, step)
-                    if j is not None and lines[j].strip() != text and self._figures(j):
-                        found = True
-                        break
-            self._tabular[k] = found
-        return self._tabular[k]
+        if at not in self._tabular:
+            found = self._row(at)
+            if not found and self._figures(at):
+                text = self._text(at).strip()
+                found = any(
+                    self._text(near).strip() != text and self._figures(near)
+                    for step in (1, -1)
+                    for near in self._walk(at, step, 1)
+                )
+            self._tabular[at] = found
+        return self._tabular[at]
 
     def part_of_table(self, i: int) -> bool:
         """Whether segment ``i`` holds a table row or stands inside a table."""
@@ -183,36 +206,13 @@ class Layout:
         text = self.segments[i]
         if not _WIDE.search(text) and not ("\t" in text and _TAB.search(text)):
             return False  # no wide space after text (nearly always: cheap)
-        self._index()
-        return any(self._row(k) for k in range(self._first[i], self._first[i + 1]))
+        return any(self._row((i, k)) for k in range(len(self._lines(i))))
 
     def in_table(self, i: int) -> bool:
         """Whether segment ``i`` stands inside a table: a table line (`_table_line`) is
         among the ``REACH`` lines above it and among the ``REACH`` lines below it (a
         caption or footnote between two tables, a label between rows)."""
-        lines = self._index()
-        above = _texts(lines, self._first[i] - 1, -1)
-        if not any(self._table_line(k) for k in above):
+        if not any(self._table_line(at) for at in self._walk((i, 0), -1, REACH)):
             return False
-        below = _texts(lines, self._first[i + 1], 1)
-        return any(self._table_line(k) for k in below)
-
-
-def _next_text(lines: Sequence[str], k: int, step: int) -> int | None:
-    """The nearest line after (``step`` 1) or before (-1) line ``k`` that is not blank."""
-    j = k + step
-    while 0 <= j < len(lines):
-        if lines[j].strip():
-            return j
-        j += step
-    return None
-
-
-def _texts(lines: Sequence[str], k: int, step: int) -> list[int]:
-    """The first ``REACH`` lines that are not blank from line ``k`` on, going by ``step``."""
-    found: list[int] = []
-    while 0 <= k < len(lines) and len(found) < REACH:
-        if lines[k].strip():
-            found.append(k)
-        k += step
-    return found
+        last = (i, len(self._lines(i)) - 1)
+        return any(self._table_line(at) for at in self._walk(last, 1, REACH))
