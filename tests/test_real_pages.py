@@ -255,3 +255,102 @@ def test_exact_repeats_are_dropped_however_short() -> None:
     results = run([{"id": k, "text": t} for k, t in enumerate([brief, other, brief])])
     assert [r.dropped for r in results] == [False, False, True]
     assert results[2].removals[0].details["exact"] is True
+
+
+# -- tables laid out in columns (Reuters-21578 commodity reports) ---------------------------
+
+# Short excerpts of Reuters-21578 bodies (reut2-000.sgm NEWID 5, reut2-014.sgm): each table
+# of a multi-table report repeats its header row, or its caption and footnote.
+RESERVE = (
+    "The U.S. Agriculture Department\n"
+    "reported the farmer-owned reserve national five-day average\n"
+    "price through April 6 as follows (Dlrs/Bu-Sorghum Cwt) -\n"
+    "         Natl   Loan           Release   Call\n"
+    "         Avge   Rate-X  Level    Price  Price\n"
+    " Wheat   2.64   2.40       IV     4.65     --\n"
+    "                            V     4.65     --\n"
+    " X - 1986 Rates.\n"
+    "          Natl   Loan          Release   Call\n"
+    "          Avge   Rate-X  Level   Price  Price\n"
+    " Oats     1.57   0.99        V    1.65    -- \n"
+    " Barley   1.49   1.56       IV    2.55   2.55\n"
+    " Reuter\n"
+)
+BASIS = (
+    "Brokers reported the following\n"
+    "Brazilian soybean and product basis levels.\n"
+    "    SHIPMENT    BASIS      CBT MONTH    PREV\n"
+    "    Soybean (cents per bushel)\n"
+    "    Fob Paranagua\n"
+    "    May         2/1 D      May          unch\n"
+    "    Jun/Jly     2/1 D      Jly          unch\n"
+    "    Fob Rio Grande\n"
+    "    May         9/7 D      May          unch\n"
+    "    SHIPMENT    BASIS      CBT MONTH    PREV\n"
+    "    Soybean Meal (dlrs per short ton 45/46 pct profat)\n"
+    "    Fob Rio Grande\n"
+    "    May         4.5 PB     May          3 PB\n"
+    " REUTER\n"
+)
+COTTON = (
+    "The U.S. Agriculture Department\n"
+    "detailed world supply/demand data for major importers and\n"
+    "exporters of cotton, by country, as follows, in mln 480-lb\n"
+    "bales --\n"
+    "    CHINA COTTON --\n"
+    "               1986/87           1985/86\n"
+    "          04/09/87 03/09/87  04/09/87 03/09/87\n"
+    " Start Stcks 16.00  18.30      19.40  19.80\n"
+    " End Stocks   9.05  14.55      16.00  18.30\n"
+    " X - Less than 5,000 bales\n"
+    "    PAKISTAN COTTON, in mln 480 bales --\n"
+    "               1986/87           1985/86\n"
+    "          04/09/87 03/09/87  04/09/87 03/09/87\n"
+    " Start Stocks 1.07   1.07      1.05   1.05\n"
+    " End Stocks   1.51   1.51      1.07   1.07\n"
+    " X - Less than 5,000 bales.\n"
+    " Reuter\n"
+)
+
+
+@pytest.mark.parametrize("text", [RESERVE, BASIS, COTTON], ids=["header", "basis", "footnote"])
+def test_a_table_header_repeated_over_each_table_is_the_articles(text: str) -> None:
+    [result] = run([{"id": "a", "text": text}])
+    assert result.text == text  # nothing of the tables is a headline or a repeat of one
+
+
+@pytest.mark.parametrize("table", [RESERVE, BASIS])
+def test_an_all_caps_wire_headline_repeated_around_tables_still_goes(table: str) -> None:
+    # paragraphs joined by ' ### ' (as in asprout's scrapes), the body hard-wrapped wire copy
+    title = "NATIONAL AVERAGE PRICES FOR FARMER-OWNED RESERVE"
+    text = f"{title} ### {table.rstrip()} ### {title}"
+    [result] = run([{"id": "a", "text": text}], paragraph_separator=" ### ")
+    assert result.title is not None and result.title.text == title
+    assert removed(result) == [title]
+    assert result.text == f"{title} ### {table.rstrip()}"  # the header rows all stay
+
+
+def test_an_all_caps_wire_headline_repeated_in_prose_still_goes() -> None:
+    title = "TREASURY BALANCES AT FED ROSE ON FEB 25"
+    story = (
+        "Treasury balances at the Federal\n"
+        "Reserve rose on Feb 25 to 4.151 billion dlrs from 2.727 billion\n"
+        "dlrs the previous business day, the Treasury said in its latest\n"
+        "budget statement.\n\n"
+        "Balances in tax and loan note accounts fell to 25.137\n"
+        "billion dlrs from 25.780 billion dlrs on the same respective\n"
+        "days.\n"
+    )
+    text = f"{title}\n\n{story}\n{title}\n"
+    [result] = run([{"id": "a", "text": text}])
+    assert result.title is not None and result.title.text == title
+    assert removed(result) == [title]
+
+
+def test_a_text_with_every_space_doubled_is_no_table() -> None:
+    # some extractions turn each space into two (&nbsp; and a space): words line up by chance
+    title, paras = body("business", 7)
+    lines = [title, *paras[:4], title]
+    text = "\n".join(line.replace(" ", "  ") for line in lines) + "\n"
+    [result] = run([{"id": "a", "text": text}])
+    assert removed(result) == [title.replace(" ", "  ")]

@@ -7,16 +7,21 @@ among the first segments of the text:
 1. Candidates are *headline-like* segments near the top (the first ``FIRST``
    of the first ``WINDOW`` segments, and the few just above the first long
    paragraph, where an ``<h1>`` sits in a page dumped whole): 3 to 24 words,
-   mostly words (not a row of figures, nor a label between rows), not a date or time
+   mostly words (not a row of figures, nor a label between rows; not part of a
+   table laid out in columns, see `dedupe.rules.columns`), not a date or time
    (``Published 10:49 p.m. ET June 17, 2019``, ``Updated 3 hours ago``), not a
    byline (``By Jane Doe, Staff Writer``), not a breadcrumb or navigation bar
-   (``Home > World > Europe``), not boilerplate of the corpus.
+   (``Home > World > Europe``), not boilerplate of the corpus. The headline
+   stands above the article's tables: the first few segments end at the first
+   segment holding a table row (a multi-table report repeats each table's
+   header row, caption and footnote, and none of them is the headline).
 2. The first candidate that other segments repeat wins (one of fewer than
    ``SHORT`` words, such as a repeated button, only when no longer one is
-   repeated); when a candidate is a title-tag line (``Headline - Section -
-   Site``) and a plainer copy of the headline stands further down, the plain
-   copy is the title and the title-tag line is one of its repeats (of several
-   plain copies, the longest).
+   repeated; a segment that is part of a table is never a repeat); when a
+   candidate is a title-tag line (``Headline - Section - Site``) and a plainer
+   copy of the headline stands further down, the plain copy is the title and
+   the title-tag line is one of its repeats (of several plain copies, the
+   longest).
 3. With no repeats, the title is the first headline-like segment among the
    first ``TOP`` segments; a text with nothing headline-like at its top has no
    title in its text, and then all of it is the body.
@@ -30,6 +35,7 @@ from dataclasses import dataclass, field
 
 from ..normalize import is_date_line
 from ..segment import is_figures
+from .columns import Layout
 from .headline import Forms, Headline, Variant, flat
 
 WINDOW = 10  # title candidates: the first few headline-like segments among the first ...
@@ -111,6 +117,7 @@ def choose_title(
     known to be the site's (see `dedupe.rules.headline.runs`).
     """
     forms: dict[int, Forms] = {}
+    layout = Layout(raw)  # a row of a table (a header repeated over each table) is no headline
 
     def form(i: int) -> Forms:
         if i not in forms:
@@ -123,7 +130,7 @@ def choose_title(
             if j == title or excluded[j] or body_words[j] > 60:
                 continue
             variant = headline.match(form(j))
-            if variant is not None:
+            if variant is not None and not layout.part_of_table(j):
                 found[j] = variant
         return found
 
@@ -145,12 +152,19 @@ def choose_title(
     def eligible(i: int) -> bool:
         if excluded[i] or not headline_like(raw[i], normalized[i]):
             return False
+        if layout.part_of_table(i):
+            return False  # a row of a table laid out in columns, or a line between rows
         # a row of a table, or a short line between rows, is not a headline
         if figures(i - 1, -1) and (figures(i + 1, 0) or is_figures(raw[i])):
             return False
         return not (is_figures(raw[i]) and figures(i + 1, 0))
 
-    candidates = [i for i in range(min(n, WINDOW)) if eligible(i)][:FIRST]
+    candidates: list[int] = []
+    for i in range(min(n, WINDOW)):
+        if len(candidates) == FIRST or layout.holds_row(i):
+            break  # the headline stands above the article's tables
+        if eligible(i):
+            candidates.append(i)
     first_body = next((i for i in range(n) if body_words[i] >= BODY_WORDS), None)
     if first_body is not None:
         candidates += [
@@ -166,7 +180,11 @@ def choose_title(
         for j in range(n):  # a plainer copy of the headline inside this title-tag line
             if j == c or excluded[j] or body_words[j] > MAX_WORDS:
                 continue
-            if headline.contains(form(j)) and not raw[j].rstrip().endswith(ELLIPSES):
+            if (
+                headline.contains(form(j))
+                and not raw[j].rstrip().endswith(ELLIPSES)
+                and not layout.part_of_table(j)
+            ):
                 plain = Headline(form(j), ngram, threshold)
                 found = repeats_of(plain, j)
                 if c in found:
