@@ -1,5 +1,5 @@
 """Smoke runs of the performance benchmarks (bench/perflib.py, speed_real.py, memory.py,
-profile_stages.py) on a few real articles: real child processes, real files; the
+profile_stages.py, dask_engine.py) on a few real articles: real child processes, real files; the
 figures are checked against what the tests measure or count themselves."""
 
 from __future__ import annotations
@@ -235,3 +235,21 @@ def test_profile_classifies_a_stack_by_its_innermost_known_frame() -> None:
     assert sampler.classify(scope["_emit"]()) == ("segment", "pass 2")  # type: ignore[operator]
     stage, phase = sampler.classify(scope["mystery"]())  # type: ignore[operator]
     assert (stage, phase) == ("other: dedupe/newmodule.py:mystery", "outside")
+
+
+# ------------------------------------------------------------------ dask_engine.py
+
+
+def test_dask_engine_bench_smoke(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    if not DATA.exists():
+        pytest.skip(f"shared data not found: {DATA}")
+    dask_engine = _bench("dask_engine")
+    rows = dask_engine.measure(300, 1, tmp_path, DATA)
+    assert [r["engine"] for r in rows] == ["local, 2 processes", "Dask, 1 worker",
+                                           "Dask, 2 workers"]  # fmt: skip
+    assert all(r["ok"] and r["same"] for r in rows)
+    assert rows[0]["ratio"] == 1.0 and rows[0]["worker"] is None
+    assert all(r["worker"] > 50 and r["client"] > 20 for r in rows[1:])
+    table = dask_engine.render(rows, 1)
+    assert table.count("| yes |") == 3 and "--sizes 300 --repeats 1" in table
