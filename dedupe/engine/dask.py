@@ -446,6 +446,18 @@ def emit_task(
     return out
 
 
+def results_task(
+    work: str, part: int, offset: int, config: CleanerConfig, fields: Fields, sites_known: bool,
+    names: Mapping[int, tuple[str, str | None, int | None]],
+) -> list[tuple[Result, int]]:  # fmt: skip
+    """`emit_task`'s results for the client, each without its article but for the id
+    (the client has the article: only the cleaned text and the removals travel)."""
+    out = emit_task(work, part, offset, config, fields, sites_known, names)
+    for result, _ in out:
+        result.article = Article(result.article.id, "")
+    return out
+
+
 def write_records(
     folder: str, part: int, records: Iterable[Mapping[str, Any]], config: CleanerConfig,
     fields: Fields,
@@ -1068,10 +1080,11 @@ class DaskCleaner:
         self.n = int(self.offsets[-1])
         results = self._run(counts)
         for article in articles:
-            result = next(results)
+            result, segments = next(results)
             if result.article.id != article.id:
                 raise DedupeError("the input changed during the run; run again")
             result.article = article
+            self.summary.add(result, segments)
             yield result
 
     def abort(self) -> None:
@@ -1107,7 +1120,7 @@ class DaskCleaner:
         ]  # fmt: skip
         return list(self.client.gather(futures))
 
-    def _run(self, counts: list[int]) -> Iterator[Result]:
+    def _run(self, counts: list[int]) -> Iterator[tuple[Result, int]]:
         names, sites_known = self._prepare(counts)
         c = self.config
         nparts = len(counts)
@@ -1118,7 +1131,7 @@ class DaskCleaner:
             while next_part < nparts and len(futures) < window:
                 futures.append(
                     self.client.submit(
-                        emit_task,
+                        results_task,
                         str(self.workdir),
                         next_part,
                         int(self.offsets[next_part]),
@@ -1130,9 +1143,7 @@ class DaskCleaner:
                     )  # fmt: skip
                 )
                 next_part += 1
-            for result, segments in futures.pop(0).result():
-                self.summary.add(result, segments)
-                yield result
+            yield from futures.pop(0).result()
 
     def clean_partitions(self, parts: Sequence[Any]) -> list[int]:
         """Clean the records of delayed partitions (lists of dicts) into ``output/``:
