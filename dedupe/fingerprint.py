@@ -184,34 +184,155 @@ def distinct_words(tokens: Tokens) -> np.ndarray:
     return np.bincount(owner[new], minlength=len(tokens.counts)).astype(np.intp)
 
 
+BODY_BLOCK = 1 << 20  # words of bodies shingled and hashed at a time: bounds those arrays
+_POSITION = np.uint64(0x9E3779B97F4A7C15)  # `sequence_digest`'s weight of a word's position
+
+
 def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher) -> Bodies:
     """What the duplicate index needs of each article's body: the words of its kept
-    segments (``keep``, bool per segment) as one sequence."""
+    segments (``keep``, bool per segment) as one sequence.
+
+    The words are taken in blocks of whole articles of about ``BODY_BLOCK`` words (an
+    article with more is taken alone, in pieces that carry its last words over), so
+    the shingles in memory at a time stay bounded however large an article is; the
+    result does not depend on the blocks."""
     n = len(batch.articles)
     tokens = batch.tokens
     article_of_segment = np.repeat(np.arange(n, dtype=np.intp), np.diff(batch.first))
-    kept_word = keep[tokens.owner] if len(tokens.owner) else np.zeros(0, dtype=bool)
-    owner = article_of_segment[tokens.owner][kept_word]
-    hashes = tokens.hashes[kept_word]
-    numeric = tokens.numeric[kept_word]
-    words = np.bincount(owner, minlength=n).astype(np.int64)
-    sequence = Tokens(hashes, owner, words.astype(np.intp), words.astype(np.intp), numeric)
-    shingles, shingle_owner = ngrams(sequence, config.shingle_size)
-    figures = np.bincount(owner, weights=numeric, minlength=n)
+    bounds = np.zeros(len(tokens.counts) + 1, dtype=np.intp)
+    np.cumsum(tokens.counts, out=bounds[1:])
+    article_bounds = bounds[batch.first]  # the words of article k: [article_bounds[k], ...[k+1])
+    out = _BodyParts(n, hasher.num_perm)
+    for ka, kb in _blocks(article_bounds, BODY_BLOCK):
+        lo, hi = int(article_bounds[ka]), int(article_bounds[kb])
+        if kb - ka == 1 and hi - lo > BODY_BLOCK:
+            _long_body(out, ka, lo, hi, tokens, keep, config, hasher)
+            continue
+        seg = tokens.owner[lo:hi]
+        kept = keep[seg]
+        owner = article_of_segment[seg][kept] - ka
+        hashes = tokens.hashes[lo:hi][kept]
+        numeric = tokens.numeric[lo:hi][kept]
+        words = np.bincount(owner, minlength=kb - ka).astype(np.intp)
+        sequence = Tokens(hashes, owner, words, words, numeric)
+        shingles, shingle_owner = ngrams(sequence, config.shingle_size)
+        out.signatures[ka:kb] = hasher.signatures(shingles, shingle_owner, kb - ka)
+        out.sizes[ka:kb] = np.bincount(shingle_owner, minlength=kb - ka)
+        out.words[ka:kb] = words
+        out.figures[ka:kb] = np.bincount(owner[numeric], minlength=kb - ka)
+        out.exact[ka:kb] = sequence_digest(hashes, owner, kb - ka)
+        out.numeric_hashes.append(hashes[numeric])
+        out.numeric_owner.append(owner[numeric] + ka)
+    words = out.words
+    figure_tokens, figure_owner = _distinct(
+        *_figure_pairs(_joined(out.numeric_hashes, np.uint64), _joined(out.numeric_owner, np.intp))
+    )
     anchor = keep & (tokens.counts >= ANCHOR_MIN_WORDS)
     anchors = np.flatnonzero(anchor)
-    figure_tokens, figure_owner = _distinct(*_figure_pairs(hashes[numeric], owner[numeric]))
     return Bodies(
         ids=np.arange(n, dtype=np.int64),
-        signatures=hasher.signatures(shingles, shingle_owner, n),
-        sizes=np.bincount(shingle_owner, minlength=n).astype(np.int64),
+        signatures=out.signatures,
+        sizes=out.sizes,
         words=words,
         eligible=words >= config.document_min_words,
-        exact=sequence_digest(hashes, owner, n),
+        exact=out.exact,
         figure_sigs=bottom_k(figure_tokens, figure_owner, n, FIGURE_PERM),
         figure_count=np.bincount(figure_owner, minlength=n).astype(np.int32),
-        tabular=figures >= FIGURES_SHARE * np.maximum(words, 1),
+        tabular=out.figures >= FIGURES_SHARE * np.maximum(words, 1),
         anchor_keys=batch.keys[anchors].astype(np.uint64),
         anchor_words=tokens.counts[anchors].astype(np.int64),
         anchor_owner=article_of_segment[anchors],
     )
+
+
+class _BodyParts:
+    """The per-article arrays of `bodies`, filled block by block."""
+
+    def __init__(self, n: int, num_perm: int) -> None:
+        self.signatures = np.empty((n, num_perm), dtype=np.uint32)
+        self.sizes = np.zeros(n, dtype=np.int64)
+        self.words = np.zeros(n, dtype=np.int64)
+        self.figures = np.zeros(n, dtype=np.int64)  # words holding a digit
+        self.exact = np.zeros(n, dtype=np.uint64)
+        self.numeric_hashes: list[np.ndarray] = []  # the words holding a digit, in order ...
+        self.numeric_owner: list[np.ndarray] = []  # ... and their article
+
+
+def _blocks(bounds: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Runs ``[a, b)`` of consecutive articles holding at most ``limit`` words together
+    (or one article with more); ``bounds[k]`` is the first word of article ``k``."""
+    runs: list[tuple[int, int]] = []
+    n = len(bounds) - 1
+    a = 0
+    while a < n:
+        # the last article b - 1 with bounds[b] - bounds[a] <= limit, at least one
+        b = max(a + 1, int(np.searchsorted(bounds, bounds[a] + limit, "right")) - 1)
+        runs.append((a, min(b, n)))
+        a = min(b, n)
+    return runs
+
+
+def _long_body(
+    out: _BodyParts,
+    k: int,
+    lo: int,
+    hi: int,
+    tokens: Tokens,
+    keep: np.ndarray,
+    config: CleanerConfig,
+    hasher: Hasher,
+) -> None:
+    """`bodies` for one article with many words (``lo:hi`` of ``tokens``), in pieces of
+    ``BODY_BLOCK`` words: each piece's shingles start with the last ``n - 1`` kept words
+    before it, so every shingle is counted once, as over the whole body."""
+    n = config.shingle_size
+    carry = np.empty(0, dtype=np.uint64)  # the kept words no shingle has ended at yet
+    shingled = False  # whether a shingle of n words was taken (else: one of all words)
+    signature = np.full(hasher.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    total = np.zeros(1, dtype=np.uint64)  # the digest's sum over the words so far
+    count = 0
+    for a in range(lo, hi, BODY_BLOCK):
+        b = min(a + BODY_BLOCK, hi)
+        kept = keep[tokens.owner[a:b]]
+        hashes = tokens.hashes[a:b][kept]
+        numeric = tokens.numeric[a:b][kept]
+        position = np.arange(count, count + len(hashes), dtype=np.uint64)
+        total += fmix64(hashes + position * _POSITION).sum(dtype=np.uint64)
+        count += len(hashes)
+        out.figures[k] += int(numeric.sum())
+        out.numeric_hashes.append(hashes[numeric])
+        out.numeric_owner.append(np.full(int(numeric.sum()), k, dtype=np.intp))
+        sequence = np.concatenate((carry, hashes))
+        if len(sequence) < n:
+            carry = sequence
+            continue
+        shingled = True
+        _add_shingles(out, k, signature, sequence, config, hasher)
+        carry = sequence[len(sequence) - (n - 1) :] if n > 1 else sequence[:0]
+    if not shingled and len(carry):  # fewer than n words in all: one shingle of them all
+        _add_shingles(out, k, signature, carry, config, hasher)
+    out.signatures[k] = signature
+    out.words[k] = count
+    if count:
+        out.exact[k] = (fmix64(total + np.uint64(count)) | np.uint64(1))[0]
+
+
+def _add_shingles(
+    out: _BodyParts,
+    k: int,
+    signature: np.ndarray,
+    sequence: np.ndarray,
+    config: CleanerConfig,
+    hasher: Hasher,
+) -> None:
+    """Shingle one run of an article's words and fold them into its signature and size."""
+    size = np.array([len(sequence)], dtype=np.intp)
+    none = np.zeros(len(sequence), dtype=np.intp)
+    piece = Tokens(sequence, none, size, size, none.astype(bool))
+    shingles, owner = ngrams(piece, config.shingle_size)
+    np.minimum(signature, hasher.signatures(shingles, owner, 1)[0], out=signature)
+    out.sizes[k] += len(shingles)
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

@@ -10,6 +10,7 @@ indexes, boilerplate counts) stay in the cleaner, in input order.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from .minhash import Hasher
 from .normalize import normalize
 from .records import Article, Rule, Segment
 from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
+from .rules.headline import MAX_WORDS as HEADLINE_MAX_WORDS
 from .rules.headline import title_parts
+from .rules.title import MAX_WORDS as TITLE_MAX_WORDS
 from .rules.title import choose_title
 
 # A line that reads as article text: a sentence that does not address the reader.
@@ -33,6 +36,7 @@ BODY_MIN_WORDS = 15  # a segment this long that is not boilerplate is article te
 RUN_FREE_WORDS = 30  # a repeated sentence this long is a repeat on its own
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _FIGURES = re.compile(r"\d+")
+_TOKEN = re.compile(r"\S+")
 _ATTRIBUTION = re.compile(r"^(?:[—―]\s*[A-Z]|.{0,80}\(@\w{1,30}\))")  # "— Name (@handle) ..."
 _READER = re.compile(
     r"\b(?:you|your|yours|you're|we're|our|ours|click|subscribe|subscribers|subscription|"
@@ -260,7 +264,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     choice = choose_title(
         [s.text for s in segments],
         norms,
-        [i in removed for i in range(len(segments))],
+        [i in removed or _too_long(s.text, int(words[i])) for i, s in enumerate(segments)],
         field_title=field_title,
         ngram=c.headline_ngram,
         threshold=c.headline_threshold,
@@ -299,6 +303,17 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
         title,
         field_title is not None,
     )
+
+
+def _too_long(text: str, words: int) -> bool:
+    """Whether a segment is too long to be a headline or to repeat one: more than
+    `rules.title.MAX_WORDS` whitespace-separated tokens and more than
+    `rules.headline.MAX_WORDS` words. `choose_title` would pass it over anyway; excluding
+    it up front spares splitting a huge segment into its words."""
+    if words <= HEADLINE_MAX_WORDS:
+        return False
+    tokens = _TOKEN.finditer(text)
+    return sum(1 for _ in itertools.islice(tokens, TITLE_MAX_WORDS + 1)) > TITLE_MAX_WORDS
 
 
 def _in_run(i: int, at: int, hits: dict[int, tuple[int, float]], words: int) -> bool:
