@@ -25,8 +25,9 @@ Each segment gets up to two keys for counting boilerplate:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,9 +45,9 @@ from .normalize import (
     normalize_many,
     shape_key,
 )
-from .records import Article, Segment
+from .records import Article
 from .rules.headline import title_parts
-from .segment import segment
+from .segment import KINDS, Texts, segment_spans
 
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
@@ -60,10 +61,14 @@ PART_SALT = 0x7F4A7C159E3779B9  # keys of title-tag parts (site names, slogans, 
 
 @dataclass
 class Batch:
-    """The fingerprints of a batch of articles; segments are numbered across the batch."""
+    """The fingerprints of a batch of articles; segments are numbered across the batch.
+    A segment is its offsets into its article's text (sliced when needed, not kept)."""
 
     articles: Sequence[Article]
-    segments: list[list[Segment]]
+    starts: np.ndarray  # int64 per segment: offset of its start in its article's text ...
+    ends: np.ndarray  # ... and of its end
+    kinds: np.ndarray  # uint8 per segment: its kind, an index into `segment.KINDS`
+    article_of: np.ndarray  # intp per segment: its article
     norms: list[str]  # normalised text of each segment
     tokens: Tokens  # words of all segments
     keys: np.ndarray  # uint64 per segment (words key, or exact key of a short segment)
@@ -78,6 +83,21 @@ class Batch:
         """The segment numbers of article ``k``."""
         return range(int(self.first[k]), int(self.first[k + 1]))
 
+    def text(self, i: int) -> str:
+        """The text of segment ``i``."""
+        article = self.articles[int(self.article_of[i])]
+        return article.text[int(self.starts[i]) : int(self.ends[i])]
+
+    def texts(self, k: int) -> Texts:
+        """The texts of article ``k``'s segments (sliced when asked for)."""
+        span = self.span(k)
+        rows = slice(span.start, span.stop)
+        return Texts(self.articles[k].text, self.starts[rows], self.ends[rows])
+
+    def kind(self, i: int) -> str:
+        """How segment ``i`` was found (`Segment.kind`)."""
+        return KINDS[int(self.kinds[i])]
+
 
 def fingerprint_batch(
     articles: Sequence[Article],
@@ -87,34 +107,39 @@ def fingerprint_batch(
 ) -> Batch:
     """Fingerprints of a batch of articles (any batch size gives the same fingerprints).
     ``repeats=False`` skips looking for repeated paragraphs (the survey does not need them)."""
-    segs = [segment(a.text, separator) for a in articles]
-    flat_segs = [s for ss in segs for s in ss]
-    norms = normalize_many([s.text.replace(SEP, " ") for s in flat_segs]) if flat_segs else []
+    spans = [segment_spans(a.text, separator) for a in articles]
+    first = np.zeros(len(articles) + 1, dtype=np.intp)
+    np.cumsum([len(s) for s in spans], out=first[1:])
+    starts = _column([s.starts for s in spans], np.int64)
+    ends = _column([s.ends for s in spans], np.int64)
+    kinds = _column([s.kinds for s in spans], np.uint8)
+    del spans
+    article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
+    everything = np.arange(len(starts), dtype=np.intp)
+    texts = _texts(articles, article_of, starts, ends, everything)
+    norms = normalize_many(text.replace(SEP, " ") for _, text in texts)
     tokens = tokenize(norms)
     keys = segment_keys(tokens, norms)
     counts = tokens.counts
     shapes = np.zeros(len(norms), dtype=np.uint64)
-    for i in np.flatnonzero(counts <= SHAPE_MAX_WORDS).tolist():
-        seg = flat_segs[i]
+    standalone = np.isin(kinds, [KINDS.index(k) for k in _STANDALONE])
+    short = np.flatnonzero(counts <= SHAPE_MAX_WORDS)
+    for i, text in _texts(articles, article_of, starts, ends, short):
         if counts[i] <= EXACT_MAX_WORDS:
-            keys[i] = exact_key(seg.text)
-        if seg.kind in _STANDALONE and "\n" not in seg.text and is_date_line(norms[i]):
+            keys[i] = exact_key(text)
+        if standalone[i] and "\n" not in text and is_date_line(norms[i]):
             shapes[i] = shape_key(norms[i])
-    for i, seg in enumerate(flat_segs):  # a block of date lines (an archive list)
-        if seg.kind == "table":
-            lines = norms_of_lines(seg.text)
-            if all(is_date_line(line) for line in lines):
-                shapes[i] = shape_key("\n".join(lines))
-    first = np.zeros(len(articles) + 1, dtype=np.intp)
-    np.cumsum([len(ss) for ss in segs], out=first[1:])
+    tables = np.flatnonzero(kinds == KINDS.index("table"))
+    for i, text in _texts(articles, article_of, starts, ends, tables):  # an archive list
+        lines = norms_of_lines(text)
+        if all(is_date_line(line) for line in lines):
+            shapes[i] = shape_key("\n".join(lines))
     judged = (
         np.minimum(tokens.lettered, kernel.distinct_words(tokens)) >= config.paragraph_min_words
     )
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
-        counts = np.diff(first)
-        article_of = np.repeat(np.arange(len(articles), dtype=np.intp), counts)
-        position = np.arange(len(norms)) - np.repeat(first[:-1], counts)
+        position = np.arange(len(norms)) - np.repeat(first[:-1], np.diff(first))
         near = judged & (position < MAX_NEAR_SEGMENTS)  # beyond: exact repeats only
         pairs = kernel.repeated_pairs(tokens, article_of, config, near)
     parts: list[str] = []
@@ -126,9 +151,35 @@ def fingerprint_batch(
             owners += [i] * len(found)
     part_keys = keys_of(parts, PART_SALT)
     return Batch(
-        articles, segs, norms, tokens, keys, shapes, first, pairs, judged, part_keys,
-        np.array(owners, dtype=np.intp),
+        articles, starts, ends, kinds, article_of, norms, tokens, keys, shapes, first, pairs,
+        judged, part_keys, np.array(owners, dtype=np.intp),
     )  # fmt: skip
+
+
+def _texts(
+    articles: Sequence[Article],
+    article_of: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rows: np.ndarray,
+) -> Iterator[tuple[int, str]]:
+    """(segment, text) of the segments ``rows``, sliced from their articles one at a time."""
+    step = 1 << 14
+    for lo in range(0, len(rows), step):
+        part = rows[lo : lo + step]
+        columns = (part, article_of[part], starts[part], ends[part])
+        for i, k, a, b in zip(*(c.tolist() for c in columns)):
+            yield i, articles[k].text[a:b]
+
+
+def _column(parts: list[Any], dtype: type) -> np.ndarray:
+    """One array of the columns of every article's `Spans`."""
+    out: np.ndarray = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    pos = 0
+    for p in parts:
+        out[pos : pos + len(p)] = np.frombuffer(p, dtype=dtype) if len(p) else []
+        pos += len(p)
+    return out
 
 
 def bottom_k(hashes: np.ndarray, owner: np.ndarray, count: int, k: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -44,7 +44,7 @@ GROUP_CHARS = 1 << 20  # texts normalised per join: bounds the temporary copies 
 LONG_CHARS = 1 << 16  # a text longer than this (alone in its group) is normalised in pieces
 
 
-def normalize_many(texts: Sequence[str]) -> list[str]:
+def normalize_many(texts: Iterable[str]) -> list[str]:
     """`normalize` each text, in bulk (texts must not contain NUL).
 
     Texts are joined and normalised in groups of about ``GROUP_CHARS`` characters (each
