@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -43,9 +43,11 @@ from .normalize import (
     is_date_line,
     keys_of,
     normalize_many,
+    normalized_pieces,
     shape_key,
 )
 from .records import Article
+from .rules.headline import MAX_WORDS as HEADLINE_MAX_WORDS
 from .rules.headline import title_parts
 from .segment import KINDS, Texts, segment_spans
 
@@ -69,7 +71,7 @@ class Batch:
     ends: np.ndarray  # ... and of its end
     kinds: np.ndarray  # uint8 per segment: its kind, an index into `segment.KINDS`
     article_of: np.ndarray  # intp per segment: its article
-    norms: list[str]  # normalised text of each segment
+    norms: Norms  # normalised text of each segment
     tokens: Tokens  # words of all segments
     keys: np.ndarray  # uint64 per segment (words key, or exact key of a short segment)
     shapes: np.ndarray  # uint64 per segment: shape key of a date/time/counter line, else 0
@@ -115,10 +117,8 @@ def fingerprint_batch(
     kinds = _column([s.kinds for s in spans], np.uint8)
     del spans
     article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
-    everything = np.arange(len(starts), dtype=np.intp)
-    texts = _texts(articles, article_of, starts, ends, everything)
-    norms = normalize_many(text.replace(SEP, " ") for _, text in texts)
-    tokens = tokenize(norms)
+    kept, tokens, spaces = _words(articles, article_of, starts, ends)
+    norms = Norms(kept, articles, article_of, starts, ends)
     keys = segment_keys(tokens, norms)
     counts = tokens.counts
     shapes = np.zeros(len(norms), dtype=np.uint64)
@@ -146,7 +146,8 @@ def fingerprint_batch(
     owners: list[int] = []
     for k in range(len(articles)):
         for i in range(int(first[k]), min(int(first[k + 1]), int(first[k]) + TITLE_WINDOW)):
-            found = title_parts(norms[i])
+            # a long segment: title_parts' own first test, without normalising it again
+            found = [] if spaces.get(i, 0) >= HEADLINE_MAX_WORDS else title_parts(norms[i])
             parts += found
             owners += [i] * len(found)
     part_keys = keys_of(parts, PART_SALT)
@@ -154,6 +155,133 @@ def fingerprint_batch(
         articles, starts, ends, kinds, article_of, norms, tokens, keys, shapes, first, pairs,
         judged, part_keys, np.array(owners, dtype=np.intp),
     )  # fmt: skip
+
+
+LONG_SEGMENT = 1 << 20  # characters: a longer segment is normalised and hashed in pieces
+WORDS_GROUP = 1 << 22  # characters of segments normalised and hashed together at most
+
+
+class Norms(Sequence[str]):
+    """The normalised text of each segment of a batch (or of a range of them): that of a
+    segment of more than ``LONG_SEGMENT`` characters is not kept but normalised again
+    when asked for (only a short one is: as a headline, a line's shape, a title part)."""
+
+    def __init__(
+        self,
+        kept: list[str | None],
+        articles: Sequence[Article],
+        article_of: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        rows: range | None = None,
+    ) -> None:
+        self._kept = kept
+        self._where = (articles, article_of, starts, ends)
+        self._rows = range(len(kept)) if rows is None else rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Norms: ...
+
+    def __getitem__(self, i: int | slice) -> str | Norms:
+        if isinstance(i, slice):
+            return Norms(self._kept, *self._where, rows=self._rows[i])
+        j = self._rows[i]
+        norm = self._kept[j]
+        if norm is None:
+            articles, article_of, starts, ends = self._where
+            text = articles[int(article_of[j])].text
+            norm = " ".join(normalized_pieces(text, int(starts[j]), int(ends[j])))
+        return norm
+
+
+def _words(
+    articles: Sequence[Article], article_of: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[list[str | None], Tokens, dict[int, int]]:
+    """Normalise and hash the words of every segment: the normalised texts (None for a
+    long segment), the words, and the spaces in each long segment's normalised text.
+
+    Runs of segments of up to ``WORDS_GROUP`` characters are normalised and hashed
+    together (a usual batch at once); a long segment a piece at a time
+    (`normalize.normalized_pieces`); the words' arrays grow in place, so that no
+    normalised text of a long segment, and no copy of all the text, is ever whole. The
+    words are those of `tokenize` over every segment's `normalize`d text."""
+    n = len(starts)
+    lengths = ends - starts
+    long = lengths > LONG_SEGMENT
+    if not long.any() and int(lengths.sum()) <= WORDS_GROUP:  # the usual batch: at once
+        rows = np.arange(n, dtype=np.intp)
+        texts = _texts(articles, article_of, starts, ends, rows)
+        every = normalize_many(t.replace(SEP, " ") for _, t in texts)
+        return list[str | None](every), tokenize(every), {}
+    kept: list[str | None] = []
+    spaces: dict[int, int] = {}
+    words = _Growing()
+    counts = np.zeros(n, dtype=np.intp)
+    lettered = np.zeros(n, dtype=np.intp)
+    total = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=total[1:])
+    next_long = [*np.flatnonzero(long).tolist(), n]
+    upcoming = 0  # next_long[upcoming]: the next long segment (n: none)
+    i = 0
+    while i < n:
+        if not long[i]:  # a run of segments, up to the next long one
+            stop = int(np.searchsorted(total, total[i] + WORDS_GROUP, "right")) - 1
+            stop = min(max(stop, i + 1), next_long[upcoming])
+            texts = _texts(articles, article_of, starts, ends, np.arange(i, stop, dtype=np.intp))
+            norms = normalize_many(t.replace(SEP, " ") for _, t in texts)
+            found = tokenize(norms)
+            words.extend(found.hashes, found.owner + i, found.numeric)
+            counts[i:stop] = found.counts
+            lettered[i:stop] = found.lettered
+            kept += norms
+            i = stop
+            continue
+        text = articles[int(article_of[i])].text
+        spaces[i] = -1  # the pieces are joined by single spaces
+        for piece in normalized_pieces(text, int(starts[i]), int(ends[i])):
+            found = tokenize([piece])
+            words.extend(found.hashes, np.full(len(found.hashes), i, dtype=np.intp), found.numeric)
+            counts[i] += found.counts[0]
+            lettered[i] += found.lettered[0]
+            spaces[i] += piece.count(" ") + 1
+        spaces[i] = max(spaces[i], 0)
+        kept.append(None)
+        upcoming += 1
+        i += 1
+    hashes, owner, numeric = words.arrays()
+    return kept, Tokens(hashes, owner, counts, lettered, numeric), spaces
+
+
+class _Growing:
+    """The words' arrays (hash, segment, holds a digit), grown in place as pieces come."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.hashes = np.empty(1 << 16, dtype=np.uint64)
+        self.owner = np.empty(1 << 16, dtype=np.intp)
+        self.numeric = np.empty(1 << 16, dtype=np.bool_)
+
+    def extend(self, hashes: np.ndarray, owner: np.ndarray, numeric: np.ndarray) -> None:
+        size = self.size + len(hashes)
+        if size > len(self.hashes):
+            room = max(size, 2 * len(self.hashes))
+            for column in (self.hashes, self.owner, self.numeric):
+                column.resize(room, refcheck=False)  # realloc: no second copy held
+        self.hashes[self.size : size] = hashes
+        self.owner[self.size : size] = owner
+        self.numeric[self.size : size] = numeric
+        self.size = size
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        for column in (self.hashes, self.owner, self.numeric):
+            column.resize(self.size, refcheck=False)
+        return self.hashes, self.owner, self.numeric
 
 
 def _texts(

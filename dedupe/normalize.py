@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -81,23 +81,30 @@ def _nfkc(text: str) -> str:
 
 
 def _normalize_long(text: str) -> str:
-    """`normalize` of a long text, a piece of about ``LONG_CHARS`` characters at a time,
-    each cut after a run of whitespace: every step after NFKC maps characters one by
-    one and keeps whitespace whitespace (or drops an invisible character), so the words
-    of the whole are the words of the pieces, and no list of all of them is made."""
-    text = _nfkc(text)
-    pieces = []
-    pos, n = 0, len(text)
-    while pos < n:
-        end = _WORD_AND_SPACES.match(text, min(pos + LONG_CHARS, n)).end()  # type: ignore[union-attr]
-        piece = text[pos:end]
+    """`normalize` of a long text, in pieces (`normalized_pieces`)."""
+    return " ".join(normalized_pieces(text))
+
+
+def normalized_pieces(text: str, start: int = 0, end: int | None = None) -> Iterator[str]:
+    """`normalize` of ``text[start:end]`` (NUL read as a space) in non-empty pieces that,
+    joined by single spaces, make the whole; about ``LONG_CHARS`` characters at a time,
+    each piece cut after a run of whitespace. Every step after NFKC maps characters one
+    by one and keeps whitespace whitespace (or drops an invisible character), so the
+    words of the whole are the words of the pieces, and no list of all of them is made."""
+    end = len(text) if end is None else end
+    if not text.isascii():
+        text = _nfkc(text[start:end])
+        start, end = 0, len(text)
+    pos = start
+    while pos < end:
+        cut = _WORD_AND_SPACES.match(text, min(pos + LONG_CHARS, end), end).end()  # type: ignore[union-attr]
+        piece = text[pos:cut].replace(SEP, " ")
         if not piece.isascii():
             piece = _SPECIAL.sub(_unify, piece)
         piece = " ".join(piece.casefold().split())
         if piece:
-            pieces.append(piece)
-        pos = end
-    return " ".join(pieces)
+            yield piece
+        pos = cut
 
 
 def words(normalized: str) -> list[str]:

@@ -105,3 +105,41 @@ def test_distinct_words_of_long_segments(name: str) -> None:
     ]
     assert kernel.backend(name).distinct_words(tokens).tolist() == expected
     assert expected[4] > 30_000  # the table had to grow several times
+
+
+@pytest.mark.parametrize("name", kernel.available())
+def test_long_segments_are_hashed_in_pieces(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment longer than ``LONG_SEGMENT`` is normalised and hashed a piece at a time and
+    its normalised text not kept: every fingerprint is the same as with the whole text."""
+    on = kernel.backend(name)
+    for attr in ("tokenize", "segment_keys", "ngrams", "sequence_digest", "fmix64"):
+        monkeypatch.setattr(fingerprint, attr, getattr(on, attr))
+    articles = _articles()
+    odd = "Ünïcödé — “quoted” ﬁne Straße\x00NUL " * 40  # NFKC, unified quotes, NUL
+    articles += [
+        Article(
+            "t", "Big news | Section | The Site\n\n" + "word " * 300 + "\n\nUpdated 3 hours ago"
+        ),
+        Article(
+            "u", odd + "\n\n" + odd.upper() + "\n\n" + "Shr 1.23 dlrs vs 1.10 dlrs\nYear 1986\n"
+        ),
+        Article("v", "x" * 500 + " " + "y" * 500),  # long, two words, one space
+    ]
+
+    def prints() -> dict[str, object]:
+        b = fingerprint_batch(articles, CONFIG)
+        out: dict[str, object] = {"norms": list(b.norms), "repeats": b.repeats}
+        for key in ("keys", "shapes", "first", "judged", "part_keys", "part_segment"):
+            out[key] = getattr(b, key).tolist()
+        for f in fields(b.tokens):
+            out[f.name] = getattr(b.tokens, f.name).tolist()
+        return out
+
+    whole = prints()
+    monkeypatch.setattr(fingerprint, "WORDS_GROUP", 300)
+    assert prints() == whole  # in groups of segments
+    monkeypatch.setattr(fingerprint, "LONG_SEGMENT", 40)
+    monkeypatch.setattr(normalize, "LONG_CHARS", 7)
+    assert prints() == whole  # long segments in pieces too
+    batch = fingerprint_batch(articles, CONFIG)
+    assert sum(norm is None for norm in batch.norms._kept) > 50  # long ones were not kept
