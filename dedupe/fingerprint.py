@@ -221,7 +221,7 @@ def _words(
         return list[str | None](every), tokenize(every), {}
     kept: list[str | None] = []
     spaces: dict[int, int] = {}
-    words = _Growing()
+    words = _Growing((int(lengths.sum()) + n) // 2 + 1)  # words, each with a gap after
     counts = np.zeros(n, dtype=np.intp)
     lettered = np.zeros(n, dtype=np.intp)
     total = np.zeros(n + 1, dtype=np.int64)
@@ -259,13 +259,15 @@ def _words(
 
 
 class _Growing:
-    """The words' arrays (hash, segment, holds a digit), grown in place as pieces come."""
+    """The words' arrays (hash, segment, holds a digit), filled as pieces come: made as
+    large as ``room`` words at once (memory the system gives only where written), grown
+    if ever needed, cut to size at the end; never a second copy."""
 
-    def __init__(self) -> None:
+    def __init__(self, room: int) -> None:
         self.size = 0
-        self.hashes = np.empty(1 << 16, dtype=np.uint64)
-        self.owner = np.empty(1 << 16, dtype=np.intp)
-        self.numeric = np.empty(1 << 16, dtype=np.bool_)
+        self.hashes = np.empty(room, dtype=np.uint64)
+        self.owner = np.empty(room, dtype=np.intp)
+        self.numeric = np.empty(room, dtype=np.bool_)
 
     def extend(self, hashes: np.ndarray, owner: np.ndarray, numeric: np.ndarray) -> None:
         size = self.size + len(hashes)
