@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DISTINCT_START ((Py_ssize_t)1 << 12) /* slots a segment starts with, at most */
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define DEDUPE_X86_DISPATCH 1
 #include <immintrin.h>
@@ -623,11 +625,13 @@ py_distinct_words(PyObject *self, PyObject *args)
         Py_ssize_t *out = (Py_ssize_t *)ob.buf;
         Py_BEGIN_ALLOW_THREADS
         /* one open-addressing table for all segments: a slot belongs to the segment whose
-         * number (plus one) it is stamped with, so nothing is cleared between segments */
-        Py_ssize_t cap = 16, pos = 0;
-        uint64_t *keys;
-        Py_ssize_t *stamp;
-        while (cap < 2 * most)
+         * number (plus one) it is stamped with, so nothing is cleared between segments.
+         * A segment's part starts small and doubles when half full (its words moved over),
+         * so the table grows with the distinct words, not with the words. */
+        Py_ssize_t cap = 16, pos = 0, room = 0;
+        uint64_t *keys = NULL, *moved = NULL;
+        Py_ssize_t *stamp = NULL;
+        while (cap < 2 * most && cap < DISTINCT_START)
             cap <<= 1;
         keys = (uint64_t *)malloc((size_t)cap * sizeof(uint64_t));
         stamp = (Py_ssize_t *)calloc((size_t)cap, sizeof(Py_ssize_t));
@@ -635,13 +639,13 @@ py_distinct_words(PyObject *self, PyObject *args)
             nomem = 1;
         }
         else {
-            for (s = 0; s < nseg; pos += counts[s], s++) {
+            for (s = 0; s < nseg && !nomem; pos += counts[s], s++) {
                 Py_ssize_t c = counts[s], size = 16, mask, t, distinct = 0;
                 if (c < 2) {
                     out[s] = c;
                     continue;
                 }
-                while (size < 2 * c)
+                while (size < 2 * c && size < DISTINCT_START)
                     size <<= 1;
                 mask = size - 1;
                 for (t = 0; t < c; t++) {
@@ -649,15 +653,62 @@ py_distinct_words(PyObject *self, PyObject *args)
                     Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)mask);
                     while (stamp[slot] == s + 1 && keys[slot] != h)
                         slot = (slot + 1) & mask;
-                    if (stamp[slot] != s + 1) {
-                        stamp[slot] = s + 1;
-                        keys[slot] = h;
-                        distinct++;
+                    if (stamp[slot] == s + 1)
+                        continue;
+                    stamp[slot] = s + 1;
+                    keys[slot] = h;
+                    if (2 * ++distinct <= size)
+                        continue;
+                    /* half full: double this segment's part, moving its words over */
+                    if (2 * size > cap) {
+                        uint64_t *k2 = (uint64_t *)realloc(keys, (size_t)(2 * size) * 8);
+                        Py_ssize_t *s2;
+                        if (k2 == NULL) {
+                            nomem = 1;
+                            break;
+                        }
+                        keys = k2;
+                        s2 = (Py_ssize_t *)realloc(stamp, (size_t)(2 * size) * sizeof(Py_ssize_t));
+                        if (s2 == NULL) {
+                            nomem = 1;
+                            break;
+                        }
+                        stamp = s2;
+                        memset(stamp + cap, 0, (size_t)(2 * size - cap) * sizeof(Py_ssize_t));
+                        cap = 2 * size;
+                    }
+                    if (distinct > room) {
+                        uint64_t *m2 = (uint64_t *)realloc(moved, (size_t)(2 * distinct) * 8);
+                        if (m2 == NULL) {
+                            nomem = 1;
+                            break;
+                        }
+                        moved = m2;
+                        room = 2 * distinct;
+                    }
+                    {
+                        Py_ssize_t k = 0, i;
+                        for (i = 0; i < size; i++) {
+                            if (stamp[i] == s + 1) {
+                                moved[k++] = keys[i];
+                                stamp[i] = 0;
+                            }
+                        }
+                        size *= 2;
+                        mask = size - 1;
+                        for (i = 0; i < k; i++) {
+                            Py_ssize_t j = (Py_ssize_t)(moved[i] & (uint64_t)mask);
+                            while (stamp[j] == s + 1)
+                                j = (j + 1) & mask;
+                            stamp[j] = s + 1;
+                            keys[j] = moved[i];
+                        }
                     }
                 }
                 out[s] = distinct;
             }
         }
+        free(moved);
         free(keys);
         free(stamp);
         Py_END_ALLOW_THREADS

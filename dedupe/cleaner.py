@@ -20,6 +20,7 @@ depend neither on the batch size nor on the number of jobs.
 from __future__ import annotations
 
 import array
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -229,7 +230,8 @@ class Cleaner:
         story_of = array.array("q")  # story number of each article
         sites: dict[str, int] = {"": 0}
         ordinal = 0
-        for batch, survey in map_batches(survey_batch, self._batches(records), c, (), self.jobs):
+        batches, jobs = self._peek(self._batches(records))
+        for batch, survey in map_batches(survey_batch, batches, c, (), jobs):
             for article in batch:
                 names.append(article.id, article.source)
             bodies = survey.bodies
@@ -245,8 +247,15 @@ class Cleaner:
     def _verdicts(
         self, records: Iterable[RecordLike], tables: Tables
     ) -> Iterator[tuple[list[Article], tuple[list[Verdict], Bodies]]]:
-        batches = self._batches(records)
-        return map_batches(decide_batch, batches, self.config, (tables,), self.jobs)
+        batches, jobs = self._peek(self._batches(records))
+        return map_batches(decide_batch, batches, self.config, (tables,), jobs)
+
+    def _peek(self, batches: Iterator[list[Article]]) -> tuple[Iterator[list[Article]], int]:
+        """The batches, and the jobs to run them with: one (in this process) when there is
+        only one batch, which a worker would only have to be sent (a huge article: a
+        pickled copy, on top of what the worker inherits)."""
+        ahead = list(itertools.islice(batches, 2))
+        return itertools.chain(ahead, batches), (self.jobs if len(ahead) > 1 else 1)
 
     def _choose_longest(
         self, records: Iterable[RecordLike], tables: Tables

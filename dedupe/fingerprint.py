@@ -25,8 +25,9 @@ Each segment gets up to two keys for counting boilerplate:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
@@ -42,11 +43,13 @@ from .normalize import (
     is_date_line,
     keys_of,
     normalize_many,
+    normalized_pieces,
     shape_key,
 )
-from .records import Article, Segment
+from .records import Article
+from .rules.headline import MAX_WORDS as HEADLINE_MAX_WORDS
 from .rules.headline import title_parts
-from .segment import segment
+from .segment import KINDS, Texts, segment_spans
 
 EXACT_MAX_WORDS = 3  # segments this short are compared exactly for boilerplate
 SHAPE_MAX_WORDS = 12  # longest line whose shape is counted
@@ -60,11 +63,15 @@ PART_SALT = 0x7F4A7C159E3779B9  # keys of title-tag parts (site names, slogans, 
 
 @dataclass
 class Batch:
-    """The fingerprints of a batch of articles; segments are numbered across the batch."""
+    """The fingerprints of a batch of articles; segments are numbered across the batch.
+    A segment is its offsets into its article's text (sliced when needed, not kept)."""
 
     articles: Sequence[Article]
-    segments: list[list[Segment]]
-    norms: list[str]  # normalised text of each segment
+    starts: np.ndarray  # int64 per segment: offset of its start in its article's text ...
+    ends: np.ndarray  # ... and of its end
+    kinds: np.ndarray  # uint8 per segment: its kind, an index into `segment.KINDS`
+    article_of: np.ndarray  # intp per segment: its article
+    norms: Norms  # normalised text of each segment
     tokens: Tokens  # words of all segments
     keys: np.ndarray  # uint64 per segment (words key, or exact key of a short segment)
     shapes: np.ndarray  # uint64 per segment: shape key of a date/time/counter line, else 0
@@ -78,6 +85,21 @@ class Batch:
         """The segment numbers of article ``k``."""
         return range(int(self.first[k]), int(self.first[k + 1]))
 
+    def text(self, i: int) -> str:
+        """The text of segment ``i``."""
+        article = self.articles[int(self.article_of[i])]
+        return article.text[int(self.starts[i]) : int(self.ends[i])]
+
+    def texts(self, k: int) -> Texts:
+        """The texts of article ``k``'s segments (sliced when asked for)."""
+        span = self.span(k)
+        rows = slice(span.start, span.stop)
+        return Texts(self.articles[k].text, self.starts[rows], self.ends[rows])
+
+    def kind(self, i: int) -> str:
+        """How segment ``i`` was found (`Segment.kind`)."""
+        return KINDS[int(self.kinds[i])]
+
 
 def fingerprint_batch(
     articles: Sequence[Article],
@@ -87,48 +109,207 @@ def fingerprint_batch(
 ) -> Batch:
     """Fingerprints of a batch of articles (any batch size gives the same fingerprints).
     ``repeats=False`` skips looking for repeated paragraphs (the survey does not need them)."""
-    segs = [segment(a.text, separator) for a in articles]
-    flat_segs = [s for ss in segs for s in ss]
-    norms = normalize_many([s.text.replace(SEP, " ") for s in flat_segs]) if flat_segs else []
-    tokens = tokenize(norms)
+    spans = [segment_spans(a.text, separator) for a in articles]
+    first = np.zeros(len(articles) + 1, dtype=np.intp)
+    np.cumsum([len(s) for s in spans], out=first[1:])
+    starts = _column([s.starts for s in spans], np.int64)
+    ends = _column([s.ends for s in spans], np.int64)
+    kinds = _column([s.kinds for s in spans], np.uint8)
+    del spans
+    article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
+    kept, tokens, spaces = _words(articles, article_of, starts, ends)
+    norms = Norms(kept, articles, article_of, starts, ends)
     keys = segment_keys(tokens, norms)
     counts = tokens.counts
     shapes = np.zeros(len(norms), dtype=np.uint64)
-    for i in np.flatnonzero(counts <= SHAPE_MAX_WORDS).tolist():
-        seg = flat_segs[i]
+    standalone = np.isin(kinds, [KINDS.index(k) for k in _STANDALONE])
+    short = np.flatnonzero(counts <= SHAPE_MAX_WORDS)
+    for i, text in _texts(articles, article_of, starts, ends, short):
         if counts[i] <= EXACT_MAX_WORDS:
-            keys[i] = exact_key(seg.text)
-        if seg.kind in _STANDALONE and "\n" not in seg.text and is_date_line(norms[i]):
+            keys[i] = exact_key(text)
+        if standalone[i] and "\n" not in text and is_date_line(norms[i]):
             shapes[i] = shape_key(norms[i])
-    for i, seg in enumerate(flat_segs):  # a block of date lines (an archive list)
-        if seg.kind == "table":
-            lines = norms_of_lines(seg.text)
-            if all(is_date_line(line) for line in lines):
-                shapes[i] = shape_key("\n".join(lines))
-    first = np.zeros(len(articles) + 1, dtype=np.intp)
-    np.cumsum([len(ss) for ss in segs], out=first[1:])
+    tables = np.flatnonzero(kinds == KINDS.index("table"))
+    for i, text in _texts(articles, article_of, starts, ends, tables):  # an archive list
+        lines = norms_of_lines(text)
+        if all(is_date_line(line) for line in lines):
+            shapes[i] = shape_key("\n".join(lines))
     judged = (
         np.minimum(tokens.lettered, kernel.distinct_words(tokens)) >= config.paragraph_min_words
     )
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
-        counts = np.diff(first)
-        article_of = np.repeat(np.arange(len(articles), dtype=np.intp), counts)
-        position = np.arange(len(norms)) - np.repeat(first[:-1], counts)
+        position = np.arange(len(norms)) - np.repeat(first[:-1], np.diff(first))
         near = judged & (position < MAX_NEAR_SEGMENTS)  # beyond: exact repeats only
         pairs = kernel.repeated_pairs(tokens, article_of, config, near)
     parts: list[str] = []
     owners: list[int] = []
     for k in range(len(articles)):
         for i in range(int(first[k]), min(int(first[k + 1]), int(first[k]) + TITLE_WINDOW)):
-            found = title_parts(norms[i])
+            # a long segment: title_parts' own first test, without normalising it again
+            found = [] if spaces.get(i, 0) >= HEADLINE_MAX_WORDS else title_parts(norms[i])
             parts += found
             owners += [i] * len(found)
     part_keys = keys_of(parts, PART_SALT)
     return Batch(
-        articles, segs, norms, tokens, keys, shapes, first, pairs, judged, part_keys,
-        np.array(owners, dtype=np.intp),
+        articles, starts, ends, kinds, article_of, norms, tokens, keys, shapes, first, pairs,
+        judged, part_keys, np.array(owners, dtype=np.intp),
     )  # fmt: skip
+
+
+LONG_SEGMENT = 1 << 20  # characters: a longer segment is normalised and hashed in pieces
+WORDS_GROUP = 1 << 22  # characters of segments normalised and hashed together at most
+
+
+class Norms(Sequence[str]):
+    """The normalised text of each segment of a batch (or of a range of them): that of a
+    segment of more than ``LONG_SEGMENT`` characters is not kept but normalised again
+    when asked for (only a short one is: as a headline, a line's shape, a title part)."""
+
+    def __init__(
+        self,
+        kept: list[str | None],
+        articles: Sequence[Article],
+        article_of: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        rows: range | None = None,
+    ) -> None:
+        self._kept = kept
+        self._where = (articles, article_of, starts, ends)
+        self._rows = range(len(kept)) if rows is None else rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Norms: ...
+
+    def __getitem__(self, i: int | slice) -> str | Norms:
+        if isinstance(i, slice):
+            return Norms(self._kept, *self._where, rows=self._rows[i])
+        j = self._rows[i]
+        norm = self._kept[j]
+        if norm is None:
+            articles, article_of, starts, ends = self._where
+            text = articles[int(article_of[j])].text
+            norm = " ".join(normalized_pieces(text, int(starts[j]), int(ends[j])))
+        return norm
+
+
+def _words(
+    articles: Sequence[Article], article_of: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[list[str | None], Tokens, dict[int, int]]:
+    """Normalise and hash the words of every segment: the normalised texts (None for a
+    long segment), the words, and the spaces in each long segment's normalised text.
+
+    Runs of segments of up to ``WORDS_GROUP`` characters are normalised and hashed
+    together (a usual batch at once); a long segment a piece at a time
+    (`normalize.normalized_pieces`); the words' arrays grow in place, so that no
+    normalised text of a long segment, and no copy of all the text, is ever whole. The
+    words are those of `tokenize` over every segment's `normalize`d text."""
+    n = len(starts)
+    lengths = ends - starts
+    long = lengths > LONG_SEGMENT
+    if not long.any() and int(lengths.sum()) <= WORDS_GROUP:  # the usual batch: at once
+        rows = np.arange(n, dtype=np.intp)
+        texts = _texts(articles, article_of, starts, ends, rows)
+        every = normalize_many(t.replace(SEP, " ") for _, t in texts)
+        return list[str | None](every), tokenize(every), {}
+    kept: list[str | None] = []
+    spaces: dict[int, int] = {}
+    words = _Growing((int(lengths.sum()) + n) // 2 + 1)  # words, each with a gap after
+    counts = np.zeros(n, dtype=np.intp)
+    lettered = np.zeros(n, dtype=np.intp)
+    total = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=total[1:])
+    next_long = [*np.flatnonzero(long).tolist(), n]
+    upcoming = 0  # next_long[upcoming]: the next long segment (n: none)
+    i = 0
+    while i < n:
+        if not long[i]:  # a run of segments, up to the next long one
+            stop = int(np.searchsorted(total, total[i] + WORDS_GROUP, "right")) - 1
+            stop = min(max(stop, i + 1), next_long[upcoming])
+            texts = _texts(articles, article_of, starts, ends, np.arange(i, stop, dtype=np.intp))
+            norms = normalize_many(t.replace(SEP, " ") for _, t in texts)
+            found = tokenize(norms)
+            words.extend(found.hashes, found.owner + i, found.numeric)
+            counts[i:stop] = found.counts
+            lettered[i:stop] = found.lettered
+            kept += norms
+            i = stop
+            continue
+        text = articles[int(article_of[i])].text
+        spaces[i] = -1  # the pieces are joined by single spaces
+        for piece in normalized_pieces(text, int(starts[i]), int(ends[i])):
+            found = tokenize([piece])
+            words.extend(found.hashes, np.full(len(found.hashes), i, dtype=np.intp), found.numeric)
+            counts[i] += found.counts[0]
+            lettered[i] += found.lettered[0]
+            spaces[i] += piece.count(" ") + 1
+        spaces[i] = max(spaces[i], 0)
+        kept.append(None)
+        upcoming += 1
+        i += 1
+    hashes, owner, numeric = words.arrays()
+    return kept, Tokens(hashes, owner, counts, lettered, numeric), spaces
+
+
+class _Growing:
+    """The words' arrays (hash, segment, holds a digit), filled as pieces come: made as
+    large as ``room`` words at once (memory the system gives only where written), grown
+    if ever needed, cut to size at the end; never a second copy."""
+
+    def __init__(self, room: int) -> None:
+        self.size = 0
+        self.hashes = np.empty(room, dtype=np.uint64)
+        self.owner = np.empty(room, dtype=np.intp)
+        self.numeric = np.empty(room, dtype=np.bool_)
+
+    def extend(self, hashes: np.ndarray, owner: np.ndarray, numeric: np.ndarray) -> None:
+        size = self.size + len(hashes)
+        if size > len(self.hashes):
+            room = max(size, 2 * len(self.hashes))
+            for column in (self.hashes, self.owner, self.numeric):
+                column.resize(room, refcheck=False)  # realloc: no second copy held
+        self.hashes[self.size : size] = hashes
+        self.owner[self.size : size] = owner
+        self.numeric[self.size : size] = numeric
+        self.size = size
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        for column in (self.hashes, self.owner, self.numeric):
+            column.resize(self.size, refcheck=False)
+        return self.hashes, self.owner, self.numeric
+
+
+def _texts(
+    articles: Sequence[Article],
+    article_of: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rows: np.ndarray,
+) -> Iterator[tuple[int, str]]:
+    """(segment, text) of the segments ``rows``, sliced from their articles one at a time."""
+    step = 1 << 14
+    for lo in range(0, len(rows), step):
+        part = rows[lo : lo + step]
+        columns = (part, article_of[part], starts[part], ends[part])
+        for i, k, a, b in zip(*(c.tolist() for c in columns)):
+            yield i, articles[k].text[a:b]
+
+
+def _column(parts: list[Any], dtype: type) -> np.ndarray:
+    """One array of the columns of every article's `Spans`."""
+    out: np.ndarray = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    pos = 0
+    for p in parts:
+        out[pos : pos + len(p)] = np.frombuffer(p, dtype=dtype) if len(p) else []
+        pos += len(p)
+    return out
 
 
 def bottom_k(hashes: np.ndarray, owner: np.ndarray, count: int, k: int) -> np.ndarray:
@@ -184,34 +365,155 @@ def distinct_words(tokens: Tokens) -> np.ndarray:
     return np.bincount(owner[new], minlength=len(tokens.counts)).astype(np.intp)
 
 
+BODY_BLOCK = 1 << 20  # words of bodies shingled and hashed at a time: bounds those arrays
+_POSITION = np.uint64(0x9E3779B97F4A7C15)  # `sequence_digest`'s weight of a word's position
+
+
 def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher) -> Bodies:
     """What the duplicate index needs of each article's body: the words of its kept
-    segments (``keep``, bool per segment) as one sequence."""
+    segments (``keep``, bool per segment) as one sequence.
+
+    The words are taken in blocks of whole articles of about ``BODY_BLOCK`` words (an
+    article with more is taken alone, in pieces that carry its last words over), so
+    the shingles in memory at a time stay bounded however large an article is; the
+    result does not depend on the blocks."""
     n = len(batch.articles)
     tokens = batch.tokens
     article_of_segment = np.repeat(np.arange(n, dtype=np.intp), np.diff(batch.first))
-    kept_word = keep[tokens.owner] if len(tokens.owner) else np.zeros(0, dtype=bool)
-    owner = article_of_segment[tokens.owner][kept_word]
-    hashes = tokens.hashes[kept_word]
-    numeric = tokens.numeric[kept_word]
-    words = np.bincount(owner, minlength=n).astype(np.int64)
-    sequence = Tokens(hashes, owner, words.astype(np.intp), words.astype(np.intp), numeric)
-    shingles, shingle_owner = ngrams(sequence, config.shingle_size)
-    figures = np.bincount(owner, weights=numeric, minlength=n)
+    bounds = np.zeros(len(tokens.counts) + 1, dtype=np.intp)
+    np.cumsum(tokens.counts, out=bounds[1:])
+    article_bounds = bounds[batch.first]  # the words of article k: [article_bounds[k], ...[k+1])
+    out = _BodyParts(n, hasher.num_perm)
+    for ka, kb in _blocks(article_bounds, BODY_BLOCK):
+        lo, hi = int(article_bounds[ka]), int(article_bounds[kb])
+        if kb - ka == 1 and hi - lo > BODY_BLOCK:
+            _long_body(out, ka, lo, hi, tokens, keep, config, hasher)
+            continue
+        seg = tokens.owner[lo:hi]
+        kept = keep[seg]
+        owner = article_of_segment[seg][kept] - ka
+        hashes = tokens.hashes[lo:hi][kept]
+        numeric = tokens.numeric[lo:hi][kept]
+        words = np.bincount(owner, minlength=kb - ka).astype(np.intp)
+        sequence = Tokens(hashes, owner, words, words, numeric)
+        shingles, shingle_owner = ngrams(sequence, config.shingle_size)
+        out.signatures[ka:kb] = hasher.signatures(shingles, shingle_owner, kb - ka)
+        out.sizes[ka:kb] = np.bincount(shingle_owner, minlength=kb - ka)
+        out.words[ka:kb] = words
+        out.figures[ka:kb] = np.bincount(owner[numeric], minlength=kb - ka)
+        out.exact[ka:kb] = sequence_digest(hashes, owner, kb - ka)
+        out.numeric_hashes.append(hashes[numeric])
+        out.numeric_owner.append(owner[numeric] + ka)
+    words = out.words
+    figure_tokens, figure_owner = _distinct(
+        *_figure_pairs(_joined(out.numeric_hashes, np.uint64), _joined(out.numeric_owner, np.intp))
+    )
     anchor = keep & (tokens.counts >= ANCHOR_MIN_WORDS)
     anchors = np.flatnonzero(anchor)
-    figure_tokens, figure_owner = _distinct(*_figure_pairs(hashes[numeric], owner[numeric]))
     return Bodies(
         ids=np.arange(n, dtype=np.int64),
-        signatures=hasher.signatures(shingles, shingle_owner, n),
-        sizes=np.bincount(shingle_owner, minlength=n).astype(np.int64),
+        signatures=out.signatures,
+        sizes=out.sizes,
         words=words,
         eligible=words >= config.document_min_words,
-        exact=sequence_digest(hashes, owner, n),
+        exact=out.exact,
         figure_sigs=bottom_k(figure_tokens, figure_owner, n, FIGURE_PERM),
         figure_count=np.bincount(figure_owner, minlength=n).astype(np.int32),
-        tabular=figures >= FIGURES_SHARE * np.maximum(words, 1),
+        tabular=out.figures >= FIGURES_SHARE * np.maximum(words, 1),
         anchor_keys=batch.keys[anchors].astype(np.uint64),
         anchor_words=tokens.counts[anchors].astype(np.int64),
         anchor_owner=article_of_segment[anchors],
     )
+
+
+class _BodyParts:
+    """The per-article arrays of `bodies`, filled block by block."""
+
+    def __init__(self, n: int, num_perm: int) -> None:
+        self.signatures = np.empty((n, num_perm), dtype=np.uint32)
+        self.sizes = np.zeros(n, dtype=np.int64)
+        self.words = np.zeros(n, dtype=np.int64)
+        self.figures = np.zeros(n, dtype=np.int64)  # words holding a digit
+        self.exact = np.zeros(n, dtype=np.uint64)
+        self.numeric_hashes: list[np.ndarray] = []  # the words holding a digit, in order ...
+        self.numeric_owner: list[np.ndarray] = []  # ... and their article
+
+
+def _blocks(bounds: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Runs ``[a, b)`` of consecutive articles holding at most ``limit`` words together
+    (or one article with more); ``bounds[k]`` is the first word of article ``k``."""
+    runs: list[tuple[int, int]] = []
+    n = len(bounds) - 1
+    a = 0
+    while a < n:
+        # the last article b - 1 with bounds[b] - bounds[a] <= limit, at least one
+        b = max(a + 1, int(np.searchsorted(bounds, bounds[a] + limit, "right")) - 1)
+        runs.append((a, min(b, n)))
+        a = min(b, n)
+    return runs
+
+
+def _long_body(
+    out: _BodyParts,
+    k: int,
+    lo: int,
+    hi: int,
+    tokens: Tokens,
+    keep: np.ndarray,
+    config: CleanerConfig,
+    hasher: Hasher,
+) -> None:
+    """`bodies` for one article with many words (``lo:hi`` of ``tokens``), in pieces of
+    ``BODY_BLOCK`` words: each piece's shingles start with the last ``n - 1`` kept words
+    before it, so every shingle is counted once, as over the whole body."""
+    n = config.shingle_size
+    carry = np.empty(0, dtype=np.uint64)  # the kept words no shingle has ended at yet
+    shingled = False  # whether a shingle of n words was taken (else: one of all words)
+    signature = np.full(hasher.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    total = np.zeros(1, dtype=np.uint64)  # the digest's sum over the words so far
+    count = 0
+    for a in range(lo, hi, BODY_BLOCK):
+        b = min(a + BODY_BLOCK, hi)
+        kept = keep[tokens.owner[a:b]]
+        hashes = tokens.hashes[a:b][kept]
+        numeric = tokens.numeric[a:b][kept]
+        position = np.arange(count, count + len(hashes), dtype=np.uint64)
+        total += fmix64(hashes + position * _POSITION).sum(dtype=np.uint64)
+        count += len(hashes)
+        out.figures[k] += int(numeric.sum())
+        out.numeric_hashes.append(hashes[numeric])
+        out.numeric_owner.append(np.full(int(numeric.sum()), k, dtype=np.intp))
+        sequence = np.concatenate((carry, hashes))
+        if len(sequence) < n:
+            carry = sequence
+            continue
+        shingled = True
+        _add_shingles(out, k, signature, sequence, config, hasher)
+        carry = sequence[len(sequence) - (n - 1) :] if n > 1 else sequence[:0]
+    if not shingled and len(carry):  # fewer than n words in all: one shingle of them all
+        _add_shingles(out, k, signature, carry, config, hasher)
+    out.signatures[k] = signature
+    out.words[k] = count
+    if count:
+        out.exact[k] = (fmix64(total + np.uint64(count)) | np.uint64(1))[0]
+
+
+def _add_shingles(
+    out: _BodyParts,
+    k: int,
+    signature: np.ndarray,
+    sequence: np.ndarray,
+    config: CleanerConfig,
+    hasher: Hasher,
+) -> None:
+    """Shingle one run of an article's words and fold them into its signature and size."""
+    size = np.array([len(sequence)], dtype=np.intp)
+    none = np.zeros(len(sequence), dtype=np.intp)
+    piece = Tokens(sequence, none, size, size, none.astype(bool))
+    shingles, owner = ngrams(piece, config.shingle_size)
+    np.minimum(signature, hasher.signatures(shingles, owner, 1)[0], out=signature)
+    out.sizes[k] += len(shingles)
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

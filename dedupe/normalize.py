@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -24,6 +24,7 @@ _TRANSLATE = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+_WORD_AND_SPACES = re.compile(r"\S*\s*")  # to the end of a word and of the spaces after it
 _WORD = re.compile(r"\w+")
 
 
@@ -39,18 +40,71 @@ def normalize(text: str) -> str:
     return normalize_many([text])[0]
 
 
-def normalize_many(texts: Sequence[str]) -> list[str]:
-    """`normalize` each text, in bulk (texts must not contain NUL)."""
-    fixed = [
-        t
-        if t.isascii() or unicodedata.is_normalized("NFKC", t)
-        else unicodedata.normalize("NFKC", t)
-        for t in texts
-    ]
-    big = SEP.join(fixed)
+GROUP_CHARS = 1 << 20  # texts normalised per join: bounds the temporary copies of a batch
+LONG_CHARS = 1 << 16  # a text longer than this (alone in its group) is normalised in pieces
+
+
+def normalize_many(texts: Iterable[str]) -> list[str]:
+    """`normalize` each text, in bulk (texts must not contain NUL).
+
+    Texts are joined and normalised in groups of about ``GROUP_CHARS`` characters (each
+    text whole), so the temporary copies stay small however large the batch; a text too
+    long for a group is normalised in pieces (`_normalize_long`). Every text's result
+    is the same as on its own."""
+    out: list[str] = []
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if group and size + len(text) > GROUP_CHARS:
+            out += _normalize_group(group)
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    if group:
+        out += _normalize_group(group)
+    return out
+
+
+def _normalize_group(texts: Sequence[str]) -> list[str]:
+    if len(texts) == 1 and len(texts[0]) > LONG_CHARS:
+        return [_normalize_long(texts[0])]
+    big = SEP.join(_nfkc(t) for t in texts)
     if not big.isascii():
         big = _SPECIAL.sub(_unify, big)
     return [" ".join(part.split()) for part in big.casefold().split(SEP)]
+
+
+def _nfkc(text: str) -> str:
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def _normalize_long(text: str) -> str:
+    """`normalize` of a long text, in pieces (`normalized_pieces`)."""
+    return " ".join(normalized_pieces(text))
+
+
+def normalized_pieces(text: str, start: int = 0, end: int | None = None) -> Iterator[str]:
+    """`normalize` of ``text[start:end]`` (NUL read as a space) in non-empty pieces that,
+    joined by single spaces, make the whole; about ``LONG_CHARS`` characters at a time,
+    each piece cut after a run of whitespace. Every step after NFKC maps characters one
+    by one and keeps whitespace whitespace (or drops an invisible character), so the
+    words of the whole are the words of the pieces, and no list of all of them is made."""
+    end = len(text) if end is None else end
+    if not text.isascii():
+        text = _nfkc(text[start:end])
+        start, end = 0, len(text)
+    pos = start
+    while pos < end:
+        cut = _WORD_AND_SPACES.match(text, min(pos + LONG_CHARS, end), end).end()  # type: ignore[union-attr]
+        piece = text[pos:cut].replace(SEP, " ")
+        if not piece.isascii():
+            piece = _SPECIAL.sub(_unify, piece)
+        piece = " ".join(piece.casefold().split())
+        if piece:
+            yield piece
+        pos = cut
 
 
 def words(normalized: str) -> list[str]:

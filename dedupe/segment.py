@@ -25,11 +25,16 @@ are pure line breaks and blank lines.
 
 from __future__ import annotations
 
+import array
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, overload
 
 from .normalize import is_date_line
 from .records import Segment
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # A line ending in one of these closes a sentence, so a wrapped paragraph ends there.
@@ -40,7 +45,11 @@ TABLE_MAX_WIDTH = 60  # longest line that can be a table row
 FIGURES_SHARE = 0.25  # a table row has at least this share of figures among its words
 MARKER_MIN_COUNT = 3  # a marker joining at least this many pieces is a paragraph separator
 HEADLINE_MAX_WORDS = 40  # longest headline split off the start of a one-line text
+# How a segment was found (`Segment.kind`); `Spans` holds the index into this.
+KINDS = ("paragraph", "line", "wrapped", "table", "piece", "sentence", "headline")
+_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
+_TEXT_START = re.compile(r"\S")  # the first character that is not whitespace
 _TEXT = re.compile(r"[^\s" + _INVISIBLE + r"]")  # a character that is not blank
 _MARKER = re.compile(r" ([#*=~_+-])\1{2,} ")
 # A sentence ends at . ! ? or … (with closing quotes or brackets), before spaces and a
@@ -134,65 +143,119 @@ def _is_blank(line: str) -> bool:
     return stripped[0] in _INVISIBLE and not stripped.translate(_DROP_INVISIBLE).strip()
 
 
-def _lines(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, content) of each line; ``end`` excludes the line break (and a
-    ``\r`` before it)."""
-    out = []
-    pos = 0
-    pieces = text.split("\n")
-    last = pieces.pop()  # after the last line break: a line only if not empty
-    for piece in pieces:
-        end = pos + len(piece)
-        content = piece[:-1] if piece.endswith("\r") else piece
-        out.append((pos, pos + len(content), content))
-        pos = end + 1
-    if last:
-        out.append((pos, pos + len(last), last))
-    return out
+class Spans:
+    """The segments of a text as columns: start and end offsets and a kind code (an
+    index into `KINDS`) each, in compact arrays (a huge text has millions)."""
+
+    __slots__ = ("ends", "kinds", "starts")
+
+    def __init__(self) -> None:
+        self.starts = array.array("q")
+        self.ends = array.array("q")
+        self.kinds = bytearray()
+
+    def add(self, start: int, end: int, kind: str) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.kinds.append(_CODE[kind])
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
-def _is_hard_wrapped(contents: list[str]) -> tuple[bool, int]:
+class Texts(Sequence[str]):
+    """The texts of a text's segments, sliced from it when asked for (never all kept)."""
+
+    def __init__(
+        self, text: str, starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray
+    ) -> None:
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.text[int(self.starts[i]) : int(self.ends[i])]
+
+
+def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of ``text[start:end]``; ``end`` excludes the line break
+    (and a ``\r`` before it); after the last line break, a line only if not empty."""
+    pos = start
+    while True:
+        cut = text.find("\n", pos, end)
+        if cut < 0:
+            if pos < end:
+                yield pos, end
+            return
+        yield pos, (cut - 1 if cut > pos and text[cut - 1] == "\r" else cut)
+        pos = cut + 1
+
+
+class _Rows:
+    """What the layout rules need of each text line (a non-blank line) of a block
+    without blank lines, one column each, computed line by line."""
+
+    def __init__(self, text: str, starts: Sequence[int], ends: Sequence[int]) -> None:
+        self.widths = array.array("q")  # without trailing spaces
+        self.closed = bytearray()  # ends a sentence
+        self.indented = bytearray()
+        self.figures = bytearray()  # a row of figures (`is_figures`)
+        self.dates = bytearray()  # a row of figures that is a date line
+        self.short = bytearray()  # 1 to TABLE_MAX_WIDTH characters without outer spaces
+        for a, b in zip(starts, ends):
+            line = text[a:b]
+            trimmed = line.rstrip()
+            figures = is_figures(line)
+            self.widths.append(len(trimmed))
+            self.closed.append(trimmed.endswith(_CLOSERS))
+            self.indented.append(line[:1].isspace())
+            self.figures.append(figures)
+            self.dates.append(figures and is_date_line(line.casefold()))
+            self.short.append(0 < len(line.strip()) <= TABLE_MAX_WIDTH)
+
+    def __len__(self) -> int:
+        return len(self.widths)
+
+
+def _is_hard_wrapped(rows: _Rows) -> bool:
     """Whether lines were wrapped at a fixed width: many long lines that do not end a
     sentence, or paragraphs that start with an indented line and continue unindented."""
-    widths = [len(c.rstrip()) for c in contents]
-    width = max(widths, default=0)
-    if len(contents) < 3 or not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
-        return False, width
-    if _indented_paragraphs(contents):
-        return True, width
-    open_full = sum(
-        1
-        for c, w in zip(contents, widths)
-        if w >= 0.6 * width and not c.rstrip().endswith(_CLOSERS)
-    )
-    return open_full >= 0.4 * len(contents), width
+    width = max(rows.widths, default=0)
+    if len(rows) < 3 or not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
+        return False
+    if _indented_paragraphs(rows):
+        return True
+    open_full = sum(1 for w, c in zip(rows.widths, rows.closed) if w >= 0.6 * width and not c)
+    return open_full >= 0.4 * len(rows)
 
 
-def _indented(line: str) -> bool:
-    return line[:1].isspace()
-
-
-def _indented_paragraphs(contents: list[str]) -> bool:
+def _indented_paragraphs(rows: _Rows) -> bool:
     """Wire copy: paragraphs start with an indented line and continue unindented after a
     line that does not end a sentence."""
-    indented = [_indented(c) for c in contents]
+    indented = rows.indented
     if sum(indented[1:]) < 2:
         return False
-    return any(
-        not indented[p] and not contents[p - 1].rstrip().endswith(_CLOSERS)
-        for p in range(1, len(contents))
-    )
+    return any(not indented[p] and not rows.closed[p - 1] for p in range(1, len(rows)))
 
 
-def _wrapped_joins(contents: list[str]) -> set[int]:
+def _wrapped_joins(rows: _Rows) -> bytearray:
     """Hard-wrapped text: when paragraphs start with an indented line (wire copy), a line
     continues its paragraph unless it is indented; otherwise unless the line before
-    ends a sentence."""
-    if _indented_paragraphs(contents):
-        return {pos for pos in range(1, len(contents)) if not _indented(contents[pos])}
-    return {
-        pos for pos in range(1, len(contents)) if not contents[pos - 1].rstrip().endswith(_CLOSERS)
-    }
+    ends a sentence. One flag per line: it continues the line before."""
+    joins = bytearray(len(rows))
+    indented = _indented_paragraphs(rows)
+    for pos in range(1, len(rows)):
+        joins[pos] = not rows.indented[pos] if indented else not rows.closed[pos - 1]
+    return joins
 
 
 def is_figures(line: str) -> bool:
@@ -207,9 +270,9 @@ def is_figures(line: str) -> bool:
     return bool(tokens) and len(_FIGURE_TOKEN.findall(line)) >= FIGURES_SHARE * len(tokens)
 
 
-def _table_joins(contents: list[str]) -> set[int]:
+def _table_joins(text: str, starts: Sequence[int], ends: Sequence[int], rows: _Rows) -> bytearray:
     """Rows of a table (short lines made largely of figures, with their labels) form one
-    segment.
+    segment. One flag per line: it continues the line before in a table.
 
     A row is a short line of which at least a quarter of the words are figures; a
     short line just above a row is its label (``Year``, ``Nine mths``), unless that
@@ -217,28 +280,33 @@ def _table_joins(contents: list[str]) -> set[int]:
     or more such lines holding at least two different rows is joined. A headline or a
     copyright line with a year in it is not a row.
     """
-    n = len(contents)
-    figures = [is_figures(c) for c in contents]
-    dates = [f and is_date_line(c.casefold()) for f, c in zip(figures, contents)]
-    short = [0 < len(c.strip()) <= TABLE_MAX_WIDTH for c in contents]
-    member = [
-        figures[p] or (short[p] and p + 1 < n and figures[p + 1] and not dates[p + 1])
-        for p in range(n)
-    ]
-    joins: set[int] = set()
+    n = len(rows)
+    joins = bytearray(n)
     p = 0
     while p < n:
-        if not member[p]:
+        if not _member(rows, p):
             p += 1
             continue
         end = p
-        while end + 1 < n and member[end + 1]:
+        while end + 1 < n and _member(rows, end + 1):
             end += 1
-        rows = {contents[q].strip().casefold() for q in range(p, end + 1) if figures[q]}
-        if end > p and len(rows) >= 2:  # a headline with a score printed twice is no table
-            joins.update(range(p + 1, end + 1))
+        found = {
+            text[starts[q] : ends[q]].strip().casefold()
+            for q in range(p, end + 1)
+            if rows.figures[q]
+        }
+        if end > p and len(found) >= 2:  # a headline with a score printed twice is no table
+            joins[p + 1 : end + 1] = b"\x01" * (end - p)
         p = end + 1
     return joins
+
+
+def _member(rows: _Rows, p: int) -> bool:
+    """A row of a table, or a short line just above one that is not a date."""
+    return bool(
+        rows.figures[p]
+        or (rows.short[p] and p + 1 < len(rows) and rows.figures[p + 1] and not rows.dates[p + 1])
+    )
 
 
 def _blank_char(ch: str) -> bool:
@@ -265,48 +333,74 @@ def _word_before(text: str, start: int, end: int) -> str:
     return text[i:j]
 
 
-def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Segments of ``text[start:end]`` by blank lines, lines, wrapped paragraphs and tables:
-    (start, end, kind)."""
-    lines = [(a + start, b + start, c) for a, b, c in _lines(text[start:end])]
-    blank = [_is_blank(c) for _, _, c in lines]
-    text_rows = [i for i, b in enumerate(blank) if not b]
-    if not text_rows:
-        return []
-    groups: list[list[int]] = []
-    kinds: list[str] = []
-    if any(blank[text_rows[0] : text_rows[-1]]):  # blank-line paragraphs
-        previous = -2
-        for i in text_rows:
-            if i == previous + 1:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-                kinds.append("paragraph")
-            previous = i
+def _line_spans(text: str, start: int, end: int, out: Spans, piece: bool = False) -> None:
+    """Segments of ``text[start:end]`` by blank lines, lines, wrapped paragraphs and tables,
+    added to ``out``; ``piece``: a piece between separators (trimmed, kind "piece" for a
+    line)."""
+    starts = array.array("q")  # of the text lines (the non-blank ones) ...
+    ends = array.array("q")
+    follows = bytearray()  # ... and whether each follows the one before with no blank line
+    blank = False
+    for a, b in _lines(text, start, end):
+        if _is_blank(text[a:b]):
+            blank = True
+            continue
+        starts.append(a)
+        ends.append(b)
+        follows.append(not blank)
+        blank = False
+    if not starts:
+        return
+    follows[0] = 1
+    if not all(follows):  # blank-line paragraphs: runs of lines without a blank between
+        follows[0] = 0
+        _groups(text, starts, ends, follows, bytearray(len(starts)), "paragraph", out, piece)
+        return
+    rows = _Rows(text, starts, ends)
+    table = _table_joins(text, starts, ends, rows)  # a table stays together in wrapped text too
+    if _is_hard_wrapped(rows):
+        joins = _wrapped_joins(rows)
+        for pos in range(len(joins)):
+            joins[pos] |= table[pos]
     else:
-        contents = [lines[i][2] for i in text_rows]
-        wrapped, _ = _is_hard_wrapped(contents)
-        table = _table_joins(contents)  # rows of a table stay together in wrapped text too
-        joins = (_wrapped_joins(contents) | table) if wrapped else table
-        for pos, i in enumerate(text_rows):
-            if pos in joins:
-                groups[-1].append(i)
-                if kinds[-1] != "table":
-                    kinds[-1] = "table" if pos in table else "wrapped"
-            else:
-                groups.append([i])
-                kinds.append("line")
-    return [(lines[g[0]][0], lines[g[-1]][1], k) for g, k in zip(groups, kinds)]
+        joins = table
+    del rows
+    _groups(text, starts, ends, joins, table, "line", out, piece)
 
 
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """Segments of a text without line breaks: copies of a headline repeated at its start,
-    then sentences."""
-    spans: list[tuple[int, int, str]] = []
+def _groups(
+    text: str,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    joins: bytearray,
+    table: bytearray,
+    kind: str,
+    out: Spans,
+    piece: bool,
+) -> None:
+    """Add the segments made of lines joined to the line before (``joins``) to ``out``: of
+    ``kind`` for a single line, else "table" when a join is a table's, else "wrapped"."""
+    first, group_kind = 0, kind
+    for pos in range(1, len(starts) + 1):
+        if pos < len(starts) and joins[pos]:
+            if group_kind != "table" and kind == "line":
+                group_kind = "table" if table[pos] else "wrapped"
+            continue
+        a, b = starts[first], ends[pos - 1]
+        if piece:
+            a, b = _trim(text, a, b)
+            out.add(a, b, "piece" if group_kind == "line" else group_kind)
+        else:
+            out.add(a, b, group_kind)
+        first, group_kind = pos, kind
+
+
+def _sentence_spans(text: str, start: int, end: int, out: Spans) -> None:
+    """Segments of a text without line breaks, added to ``out``: copies of a headline
+    repeated at its start, then sentences."""
     start, end = _trim(text, start, end)
     for a, b in _leading_repeats(text, start, end):
-        spans.append((a, b, "headline"))
+        out.add(a, b, "headline")
         start = b
     pos = start
     for m in _SENTENCE_END.finditer(text, start, end):
@@ -318,12 +412,11 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int, str
             continue  # "Mr. Smith", "Dec. 8", "J. Smith", "U.S. Treasury"
         a, b = _trim(text, pos, cut)
         if b > a:
-            spans.append((a, b, "sentence"))
+            out.add(a, b, "sentence")
         pos = m.end("gap")
     a, b = _trim(text, pos, end)
     if b > a:
-        spans.append((a, b, "sentence"))
-    return spans
+        out.add(a, b, "sentence")
 
 
 def _leading_repeats(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -368,25 +461,45 @@ def segment(text: str, separator: str | None = None) -> list[Segment]:
     ``separator`` is a string that joins paragraphs (such as `` ### ``); when
     None and the text is one line, one is looked for (`find_separator`).
     """
-    if separator is None and "\n" not in text.strip():
+    spans = segment_spans(text, separator)
+    return [
+        Segment(i, a, b, text[a:b], KINDS[k])
+        for i, (a, b, k) in enumerate(zip(spans.starts, spans.ends, spans.kinds))
+    ]
+
+
+def segment_spans(text: str, separator: str | None = None) -> Spans:
+    """`segment` as columns (`Spans`): offsets and kinds, no text copied."""
+    if separator is None and _one_line(text):
         separator = find_separator(text)  # only a one-line text is looked into
-    spans: list[tuple[int, int, str]] = []
+    out = Spans()
     if separator and separator in text:
         pos = 0
         while pos <= len(text):
             cut = text.find(separator, pos)
             stop = len(text) if cut < 0 else cut
-            for a, b, kind in _line_spans(text, pos, stop):
-                a, b = _trim(text, a, b)
-                spans.append((a, b, "piece" if kind == "line" else kind))
+            _line_spans(text, pos, stop, out, piece=True)
             if cut < 0:
                 break
             pos = cut + len(separator)
     else:
-        spans = _line_spans(text, 0, len(text))
-        if len(spans) == 1 and "\n" not in text[spans[0][0] : spans[0][1]]:
-            spans = _sentence_spans(text, spans[0][0], spans[0][1])
-    return [Segment(i, a, b, text[a:b], kind) for i, (a, b, kind) in enumerate(spans)]
+        _line_spans(text, 0, len(text), out)
+        if len(out) == 1 and text.find("\n", out.starts[0], out.ends[0]) < 0:
+            start, end = out.starts[0], out.ends[0]
+            out = Spans()
+            _sentence_spans(text, start, end, out)
+    return out
+
+
+def _one_line(text: str) -> bool:
+    """No line break inside the text (``"\\n" not in text.strip()``, without the copy)."""
+    first = _TEXT_START.search(text)
+    if first is None:
+        return True
+    end = len(text)
+    while end > first.start() and text[end - 1].isspace():
+        end -= 1
+    return text.find("\n", first.start(), end) < 0
 
 
 def cuts(text: str, segments: list[Segment], removed: Iterable[int]) -> dict[int, tuple[int, int]]:

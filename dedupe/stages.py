@@ -10,6 +10,8 @@ indexes, boilerplate counts) stay in the cleaner, in input order.
 
 from __future__ import annotations
 
+import array
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,9 +24,11 @@ from .fingerprint import Batch, bodies, fingerprint_batch
 from .index import Bodies
 from .minhash import Hasher
 from .normalize import normalize
-from .records import Article, Rule, Segment
+from .records import Article, Rule
 from .rules.boilerplate import Recurring, site_hash, site_keys, url_host
+from .rules.headline import MAX_WORDS as HEADLINE_MAX_WORDS
 from .rules.headline import title_parts
+from .rules.title import MAX_WORDS as TITLE_MAX_WORDS
 from .rules.title import choose_title
 
 # A line that reads as article text: a sentence that does not address the reader.
@@ -33,6 +37,7 @@ BODY_MIN_WORDS = 15  # a segment this long that is not boilerplate is article te
 RUN_FREE_WORDS = 30  # a repeated sentence this long is a repeat on its own
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 _FIGURES = re.compile(r"\d+")
+_TOKEN = re.compile(r"\S+")
 _ATTRIBUTION = re.compile(r"^(?:[—―]\s*[A-Z]|.{0,80}\(@\w{1,30}\))")  # "— Name (@handle) ..."
 _READER = re.compile(
     r"\b(?:you|your|yours|you're|we're|our|ours|click|subscribe|subscribers|subscription|"
@@ -75,8 +80,8 @@ class Survey:
 class Verdict:
     """Pass 2 of one article: its segments, what goes and why, and its title."""
 
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int]  # each segment's offsets (compact: `array.array`)
+    ends: Sequence[int]
     removed: dict[int, Decision]
     title: int | None  # the title's segment, if the title was taken from the text
     title_field: bool  # whether the title came from a title field
@@ -180,11 +185,12 @@ def _boilerplate(
     words = batch.tokens.counts[span.start : span.stop].tolist()
     lettered = batch.tokens.lettered[span.start : span.stop].tolist()
     body = [w >= BODY_MIN_WORDS and i not in hits for i, w in enumerate(words)]
+    texts = batch.texts(k)
     found: dict[int, Decision] = {}
     for i, (info, match, scope) in hits.items():
         rare = info.stories < config.weak_min_share * info.total
-        text = batch.segments[k][i].text
-        if _quoted(batch.segments[k], i):
+        text = batch.text(span.start + i)
+        if _quoted(texts, i):
             continue  # a quoted tweet or statement and its attribution: the article's
         if (is_prose(text) or _embedded(i, body, hits)) and (scope == "sites" or rare):
             continue  # article text: quoted across sites, a rare template sentence, or
@@ -227,11 +233,10 @@ def _affixes(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> fro
     return frozenset(p for p, key in zip(found, keys) if key in tables.by_site)
 
 
-def _quoted(segments: Sequence[Segment], i: int) -> bool:
+def _quoted(texts: Sequence[str], i: int) -> bool:
     """An attribution line (``— Name (@handle) July 16, 2018``) or the quote above it."""
     return any(
-        0 <= j < len(segments) and _ATTRIBUTION.match(segments[j].text.strip()) is not None
-        for j in (i, i + 1)
+        0 <= j < len(texts) and _ATTRIBUTION.match(texts[j].strip()) is not None for j in (i, i + 1)
     )
 
 
@@ -248,7 +253,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     c = config
     span = batch.span(k)
     article = batch.articles[k]
-    segments = batch.segments[k]
+    texts = batch.texts(k)
     norms = batch.norms[span.start : span.stop]
     words = batch.tokens.counts[span.start : span.stop]
     judged = batch.judged[span.start : span.stop].tolist()
@@ -258,9 +263,9 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     if article.title is not None and article.title.strip():
         field_title = (article.title, normalize(article.title))
     choice = choose_title(
-        [s.text for s in segments],
+        texts,
         norms,
-        [i in removed for i in range(len(segments))],
+        [i in removed or _too_long(texts, i, int(words[i])) for i in range(len(texts))],
         field_title=field_title,
         ngram=c.headline_ngram,
         threshold=c.headline_threshold,
@@ -278,7 +283,7 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
         indexed: dict[int, int] = {}  # exact key -> first kept segment with it
         kept: set[int] = set()
         hits: dict[int, tuple[int, float]] = {}
-        for i in range(len(segments)):
+        for i in range(len(texts)):
             if i in removed:
                 continue
             if i != title and judged[i]:
@@ -289,16 +294,27 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
             kept.add(i)
             indexed.setdefault(keys[i], i)
         for i, (at, score) in hits.items():
-            if segments[i].kind == "sentence" and not _in_run(i, at, hits, words[i]):
+            if batch.kind(span.start + i) == "sentence" and not _in_run(i, at, hits, words[i]):
                 continue  # a sentence said twice (a quote repeated) is the article's
             removed[i] = Decision("paragraph", None, at, score)
     return Verdict(
-        [s.start for s in segments],
-        [s.end for s in segments],
+        array.array("q", batch.starts[span.start : span.stop].tobytes()),
+        array.array("q", batch.ends[span.start : span.stop].tobytes()),
         dict(sorted(removed.items())),
         title,
         field_title is not None,
     )
+
+
+def _too_long(texts: Sequence[str], i: int, words: int) -> bool:
+    """Whether a segment is too long to be a headline or to repeat one: more than
+    `rules.title.MAX_WORDS` whitespace-separated tokens and more than
+    `rules.headline.MAX_WORDS` words. `choose_title` would pass it over anyway; excluding
+    it up front spares splitting a huge segment into its words."""
+    if words <= HEADLINE_MAX_WORDS:
+        return False
+    tokens = _TOKEN.finditer(texts[i])
+    return sum(1 for _ in itertools.islice(tokens, TITLE_MAX_WORDS + 1)) > TITLE_MAX_WORDS
 
 
 def _in_run(i: int, at: int, hits: dict[int, tuple[int, float]], words: int) -> bool:

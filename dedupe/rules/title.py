@@ -49,6 +49,7 @@ SHORT = 4  # a repeated candidate this short (a button, a section) gives way to 
 MAX_WORDS = 24
 SENTENCE_WORDS = 12  # a longer segment ending with a full stop is a sentence, not a headline
 BODY_WORDS = 25  # a paragraph this long is article text
+CACHED = 2000  # the compared forms of this many first segments are kept between candidates
 
 _BYLINE = re.compile(
     r"^(?:by|written by|posted by|reporting by|words by|story by|report by|from)\s", re.I
@@ -120,6 +121,8 @@ def choose_title(
     layout = Layout(raw)  # a row of a table (a header repeated over each table) is no headline
 
     def form(i: int) -> Forms:
+        if i >= CACHED:  # deep in a huge article: computed again rather than kept
+            return Forms(raw[i], normalized[i], affixes)
         if i not in forms:
             forms[i] = Forms(raw[i], normalized[i], affixes)
         return forms[i]
