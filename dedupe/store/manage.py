@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..config import CleanerConfig
-from ..index import band_keys
 from .base import Changes, Store, StoreError
 from .codec import Count, Record, RecordFlag, unpack_site
-from .session import Session
+from .session import Session, multimap_pairs
 
 EXPORTED = ("articles", "counts", "across", "sites", "runs")
 IMPORT_BATCH = 20_000  # article records per commit when importing
@@ -225,29 +222,18 @@ def import_index(
     for lo in range(0, max(len(articles), 1), IMPORT_BATCH):
         store.lock(waiting)
         changes = Changes()
-        for n, value in articles[lo : lo + IMPORT_BATCH]:
+        batch = articles[lo : lo + IMPORT_BATCH]
+        for n, value in batch:
             changes.set("articles", n, value)
-            _link(changes, n, Record.unpack(value, num_perm), bands, rows)
+        records = [(n, Record.unpack(value, num_perm)) for n, value in batch]
+        for table, (keys, ns) in multimap_pairs(records, bands, rows).items():
+            changes.link(table, keys, ns)
         if lo + IMPORT_BATCH >= len(articles):  # last: the rest, then the metadata
             for t, k, v in others:
                 changes.set(t, k, v)
             changes.meta.update(meta)
         store.commit(changes)
     return len(articles)
-
-
-def _link(changes: Changes, n: int, rec: Record, bands: int, rows: int) -> None:
-    one = np.array([n], np.uint64)
-    if rec.flags & RecordFlag.TOMBSTONE:
-        return
-    changes.link("stories", np.array([rec.story], np.uint64), one)
-    changes.link("days", np.array([rec.day], np.int64).view(np.uint64), one)
-    if rec.exact is not None:
-        changes.link("exact", np.array([rec.exact], np.uint64), one)
-    if rec.body is not None:
-        keys = band_keys(rec.body.signature[None, :], bands, rows).ravel().astype(np.uint64)
-        changes.link("bands", keys, np.repeat(one, len(keys)))
-        changes.link("anchors", rec.anchors, np.repeat(one, len(rec.anchors)))
 
 
 def _arrow() -> tuple[Any, Any]:
