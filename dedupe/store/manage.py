@@ -21,7 +21,7 @@ from typing import Any
 
 from ..config import CleanerConfig
 from .base import Changes, Store, StoreError
-from .codec import Count, Record, RecordFlag, unpack_site
+from .codec import FORMAT, Count, Record, RecordFlag, unpack_site
 from .session import Session, multimap_pairs
 
 EXPORTED = ("articles", "counts", "across", "sites", "runs")
@@ -92,10 +92,11 @@ def stats(store: Store, top: int = 10) -> Stats:
     meta = store.meta()
     scheme = json.loads(meta.get("scheme", "{}"))
     num_perm = int(scheme.get("num_perm", 128))
+    fmt = int(scheme.get("format", FORMAT))
     articles = kept = matchable = stones = 0
     days: list[int] = []
     for _, value in store.items("articles"):
-        rec = Record.unpack(value, num_perm)
+        rec = Record.unpack(value, num_perm, fmt)
         if rec.flags & RecordFlag.TOMBSTONE:
             stones += 1
             continue
@@ -217,6 +218,15 @@ def import_index(
         raise StoreError(f"{path}: no index metadata (not an export?)")
     scheme = json.loads(meta["scheme"])
     num_perm, bands, rows = scheme["num_perm"], scheme["lsh_bands"], scheme["lsh_rows"]
+    if scheme.get("format") == 1:  # an export of a format-1 index: converted
+        tables = _convert_v1(tables, num_perm)
+        scheme["format"] = FORMAT
+        meta["scheme"] = json.dumps(scheme, sort_keys=True)
+    elif scheme.get("format") != FORMAT:
+        raise StoreError(
+            f"{path}: an index of format {scheme.get('format')!r}; this version of dedupe "
+            f"reads formats 1 and {FORMAT}"
+        )
     articles = tables.pop("articles")
     others = [(t, k, v) for t, items in tables.items() for k, v in items]
     for lo in range(0, max(len(articles), 1), IMPORT_BATCH):
@@ -234,6 +244,17 @@ def import_index(
             changes.meta.update(meta)
         store.commit(changes)
     return len(articles)
+
+
+def _convert_v1(
+    tables: dict[str, list[tuple[int, bytes]]], num_perm: int
+) -> dict[str, list[tuple[int, bytes]]]:
+    """The values of a format-1 export in this format (sites and runs are unchanged)."""
+    out = dict(tables)
+    out["articles"] = [(k, Record.unpack(v, num_perm, 1).pack()) for k, v in tables["articles"]]
+    for table in ("counts", "across"):
+        out[table] = [(k, Count.unpack(v, 1).pack()) for k, v in tables[table]]
+    return out
 
 
 def _arrow() -> tuple[Any, Any]:

@@ -57,9 +57,18 @@ from ..minhash import SCHEME
 from ..normalize import fmix64
 from ..rules.boilerplate import Recurring, site_hash
 from .base import Changes, SchemeError, Store, expand
-from .codec import UNKNOWN, Body, Count, KeyFlag, Record, RecordFlag, pack_site, unpack_site
+from .codec import (
+    FORMAT,
+    UNKNOWN,
+    Body,
+    Count,
+    KeyFlag,
+    Record,
+    RecordFlag,
+    pack_site,
+    unpack_site,
+)
 
-FORMAT = 1  # layout of the index's tables and values
 EXACT_LIMIT = 16  # articles read per exact digest (the earliest living one is used)
 ALL = 1 << 40  # "no limit" for multimap lookups
 
@@ -87,6 +96,13 @@ def check_scheme(stored: dict[str, Any], config: CleanerConfig, where: str) -> N
     diff = [k for k in mine if stored.get(k) != mine[k]]
     if not diff:
         return
+    if diff == ["format"]:
+        raise SchemeError(
+            f"{where}: the index is in format {stored.get('format')!r} (written by another "
+            f"version of dedupe); this version reads format {FORMAT}. Convert it: "
+            f"`dedupe index export {where} OLD.jsonl`, then `dedupe index import OLD.jsonl NEW` "
+            "(an import converts format 1), or start a new index"
+        )
     theirs = ", ".join(f"{k}={stored.get(k)!r}" for k in diff)
     ours = ", ".join(f"{k}={mine[k]!r}" for k in diff)
     hint = (
