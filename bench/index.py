@@ -13,8 +13,8 @@
 3. **Lookups**: the real day's bodies looked up against each index (exact digest, 42
    band keys and anchors, the candidates' records read and verified), articles per second.
 4. **A day against the index**: ``dedupe clean DAY -o OUT -j 2`` of three new real days,
-   each against the index (committing to it) and without one, side by side; the ratio
-   of the medians is the target (>= 0.5).
+   each against the index (committing to it) and without one, the two runs of a day one
+   after the other; the ratio of the medians is the target (>= 0.5).
 
 Example: python bench/index.py --sizes 100000,1000000 --readme bench/README.md
          python bench/index.py --sizes 20000 --day 2000        (quick)
@@ -189,10 +189,26 @@ def _slice(bodies: Any, lo: int, hi: int) -> Any:
     )  # fmt: skip
 
 
-def day_runs(days: list[Path], index: str | None, out: Path, run_day: int) -> list[float]:
+def paired_runs(days: list[Path], index: str, out: Path, run_day: int) -> tuple[
+    list[float], list[float]
+]:  # fmt: skip
+    """Wall seconds of ``dedupe clean`` on each day against the index (committing) and
+    without one, the two runs of a day one after the other (the machine is shared: its
+    load changes less between them than between a series of each)."""
+    with_index: list[float] = []
+    without: list[float] = []
+    for i, day in enumerate(days):
+        without += day_runs([day], None, out, 0)
+        with_index += day_runs([day], index, out, run_day, first=i)
+    return with_index, without
+
+
+def day_runs(
+    days: list[Path], index: str | None, out: Path, run_day: int, first: int = 0
+) -> list[float]:
     """Wall seconds of ``dedupe clean`` on each day (each against the index, committing)."""
     times = []
-    for i, day in enumerate(days):
+    for i, day in enumerate(days, start=first):
         cmd = [sys.executable, "-m", "dedupe", "clean", str(day), "-o", str(out), "-j", "2",
                "--force", "-q"]  # fmt: skip
         if index is not None:
@@ -241,7 +257,11 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "",
         f"{info['cpu']}; {info['cores']} cores; Python {info['python']}; "
         f"a day: {info['day']:,} articles of bench/speed.py's corpus, `-j 2`, medians of "
-        f"{info['runs']} days; real-day shape: {info['shape']}.",
+        f"{info['runs']} days (each day's run without the index, then with it); real-day "
+        f"shape: {info['shape']}.",
+        "",
+        f"Load average (1 min) at the start and at the end: {info['load']} on a shared "
+        f"machine. Command: `{info['command']}`.",
         "",
         "| indexed articles | store | bytes per article | lookups (articles/s) "
         "| day with index (s) | day without (s) | ratio |",
@@ -268,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", type=Path, help="regenerate the table in this file")
     ap.add_argument("--json", type=Path, default=CACHE / "index" / "results.json")
     args = ap.parse_args(argv)
+    load_start = os.getloadavg()[0]
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -289,8 +310,6 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run(env_cmd, check=True)
     shape = shape_of(SQLiteStore(seed_index), args.day)
     print("shape of a real day:", {k: round(v, 3) for k, v in shape.items()}, flush=True)
-    without = day_runs(days[1:], None, scratch / "out", 0)
-    print("without an index:", [round(t, 2) for t in without], flush=True)
     rows = []
     for size in sizes:
         for kind in stores:
@@ -318,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                 nbytes = server.used() - base_memory
             rate = statistics.median(lookups(store, days[1]) for _ in range(3))
             store.close()
-            with_index = day_runs(days[1:], target, scratch / "out", FIRST_DAY + size)
+            with_index, without = paired_runs(days[1:], target, scratch / "out", FIRST_DAY + size)
             row = {
                 "size": size, "store": kind, "bytes_per_article": nbytes / size,
                 "build_seconds": built, "lookups": rate,
@@ -333,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": cpu(), "cores": os.cpu_count(), "python": sys.version.split()[0],
         "day": args.day, "runs": args.runs,
         "shape": ", ".join(f"{k} {v:.2f}" for k, v in shape.items()),
+        "load": f"{load_start:.1f}, {os.getloadavg()[0]:.1f}",
+        "command": " ".join(["python", "bench/index.py", *sys.argv[1:]]),
     }  # fmt: skip
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"info": info, "rows": rows}, indent=1))
