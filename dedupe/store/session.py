@@ -148,10 +148,11 @@ class _Story:
 
 @dataclass
 class _Probed:
-    """The keys of a multimap a session has looked up, and the (key, article) pairs found."""
+    """The keys of a multimap a session has looked up (sorted), and the (key, article) pairs
+    found (sorted by key, then article)."""
 
     limit: int
-    probed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted
+    probed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     ns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -263,16 +264,21 @@ class Session:
         assert memo.limit == limit, "one limit per multimap"
         distinct = np.unique(keys)
         new = distinct[~_isin_sorted(distinct, memo.probed)]
-        if len(new):
+        if len(new):  # merged in order (both sorted, no key in both): no sort of the whole
             pos, ns = self.store.lookup(table, new, limit)
-            memo.probed = np.union1d(memo.probed, new)
+            memo.probed = np.insert(memo.probed, np.searchsorted(memo.probed, new), new)
             if len(pos):
-                memo.keys = np.r_[memo.keys, new[pos]]
-                memo.ns = np.r_[memo.ns, ns.astype(np.int64)]
-        if not len(memo.keys):
+                found_keys, found_ns = new[pos], ns.astype(np.int64)  # by key, then number
+                at = np.searchsorted(memo.keys, found_keys)
+                memo.keys = np.insert(memo.keys, at, found_keys)
+                memo.ns = np.insert(memo.ns, at, found_ns)
+        lo = np.searchsorted(memo.keys, distinct, "left")
+        count = np.searchsorted(memo.keys, distinct, "right") - lo
+        total = int(count.sum())
+        if not total:
             return np.zeros(0, np.intp), np.zeros(0, np.int64)
-        mine = np.isin(memo.keys, distinct)
-        return expand(keys, memo.keys[mine], memo.ns[mine], limit)
+        rows = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
+        return expand(keys, memo.keys[rows], memo.ns[rows], limit)
 
     def name(self, n: int) -> tuple[str, int, int] | None:
         """(id, run, day) of an earlier article, tombstones included."""
