@@ -394,3 +394,95 @@ def _story(seed: int) -> str:
         for i in range(3)
     ]
     return f"Story number {seed}\n\n" + "\n\n".join(body)
+
+
+# -- the format of the packed values ------------------------------------------------------
+
+FORMAT1 = ROOT / "tests" / "fixtures" / "index_format1"
+
+
+def test_records_and_counts_round_trip_in_the_compact_format() -> None:
+    from dedupe.store.codec import Body, Count, Record, RecordFlag
+
+    rng = np.random.default_rng(4)
+    for trial in range(200):
+        n_keys = int(rng.integers(0, 30))  # odd counts too: flags are packed two to a byte
+        body = None
+        if trial % 3:
+            body = Body(
+                rng.integers(0, 2**32, 128, dtype=np.uint32), int(rng.integers(0, 2**31)),
+                int(rng.integers(0, 2**31)), rng.integers(0, 2**32, 16, dtype=np.uint32),
+                int(rng.integers(0, 2**31)), bool(trial % 2),
+            )  # fmt: skip
+        record = Record(
+            f"id-{trial}-é", int(rng.integers(0, 2**32)), int(rng.integers(-(2**31), 2**31)),
+            int(rng.integers(0, 2**32)), int(rng.integers(0, 2**32)), int(rng.integers(0, 2**32)),
+            RecordFlag(int(rng.integers(0, 8))),
+            int(rng.integers(0, 2**63)) if body is not None or trial % 5 else None, body,
+            rng.integers(0, 2**63, int(rng.integers(0, 7)), dtype=np.uint64),
+            rng.integers(0, 2**63, n_keys, dtype=np.uint64), rng.integers(0, 8, n_keys, np.uint8),
+        )  # fmt: skip
+        back = Record.unpack(record.pack(), 128)
+        head = ("id", "run", "day", "site", "story", "rep", "flags", "exact")
+        assert [getattr(back, f) for f in head] == [getattr(record, f) for f in head]
+        for f in ("anchors", "keys", "key_flags"):
+            assert getattr(back, f).tolist() == getattr(record, f).tolist()
+        assert (back.body is None) == (body is None)
+        if body is not None and back.body is not None:
+            assert back.body.signature.tolist() == body.signature.tolist()
+            assert back.body.figure_sig.tolist() == body.figure_sig.tolist()
+            got = (back.body.size, back.body.words, back.body.figure_count, back.body.tabular)
+            assert got == (body.size, body.words, body.figure_count, body.tabular)
+    for stories, first, segment, sites in [
+        (1, 0, 0, []), (255, 256, 65_535, [1]), (256, 65_536, 65_536, [300, 2]),
+        (2**32 - 1, 0xFFFFFFFF, 3, [70_000, 1, 5]),
+    ]:  # fmt: skip
+        count = Count(stories, first, segment, sites)
+        assert Count.unpack(count.pack()) == count
+    assert len(Count(1, 70_000, 2, [3]).pack()) == 1 + 1 + 4 + 1 + 1  # tag, fields, a site
+
+
+def _format1_index(path: Path) -> Store:
+    """An SQLite index holding the values of the format-1 export as they are."""
+    store = open_store(path)
+    changes = Changes()
+    for line in (FORMAT1 / "export.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        if row["table"] == "meta":
+            changes.meta.update(json.loads(row["value"]))
+        else:
+            import base64
+
+            changes.set(row["table"], int(row["key"]), base64.b64decode(row["value"]))
+    store.lock()
+    store.commit(changes)
+    return store
+
+
+def test_an_index_of_the_old_format_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    _format1_index(tmp_path / "old.db").close()
+    result = invoke("clean", FORMAT1 / "input.jsonl", "-o", tmp_path / "out", "--index",
+                    tmp_path / "old.db", "--site-field", "site")  # fmt: skip
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    message = result.stderr.strip()
+    assert "format 1" in message and "dedupe index export" in message, message
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    # stats still read it
+    stats = json.loads(ok(invoke("index", "stats", tmp_path / "old.db", "--json")).stdout)
+    assert stats["articles"] == 33 and stats["scheme"]["format"] == 1
+
+
+def test_importing_an_old_export_converts_it(tmp_path: Path) -> None:
+    """The export of a format-1 index, imported, is exactly the index this version writes for
+    the same run."""
+    ok(invoke("index", "import", FORMAT1 / "export.jsonl", tmp_path / "converted.db"))
+    ok(invoke("clean", FORMAT1 / "input.jsonl", "-o", tmp_path / "out", "--index",
+              tmp_path / "fresh.db", "--site-field", "site", "--run-date", "2024-03-01",
+              "-j", "1"))  # fmt: skip
+    converted, fresh = open_store(tmp_path / "converted.db"), open_store(tmp_path / "fresh.db")
+    try:
+        assert snapshot(converted) == snapshot(fresh)
+        assert json.loads(converted.meta()["scheme"])["format"] == 2
+    finally:
+        converted.close()
+        fresh.close()

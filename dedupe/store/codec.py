@@ -10,8 +10,15 @@ its ``rep`` is then the kept article) its exact digest and, when it is long enou
 be matched, its body's MinHash signature, sizes, figure sketch and paragraph anchors;
 and the segment keys whose counts it brought (``keys``, each with `KeyFlag` bits), so
 that the counts can be taken back when it leaves the window and so that a later copy
-of its story does not count again. A record is 28 bytes of header, the id, and then
-only what applies.
+of its story does not count again.
+
+**Format 2** (`FORMAT`, recorded in the index's scheme): small integers are varints
+(LEB128; the day zigzag-encoded), so a record is about 15 bytes of header, the id, and
+then only what applies, with the keys' flags two to a byte; a count is a tag byte
+giving the width (1, 2 or 4 bytes) of each field, then the fields. Format 1 (fixed
+28-byte record headers, 10-byte count headers and 4-byte sites) is still read, by
+`Record.unpack` and `Count.unpack` given ``fmt=1``: ``dedupe index import`` converts
+an export of a format-1 index.
 """
 
 from __future__ import annotations
@@ -24,12 +31,17 @@ import numpy as np
 
 from ..index import FIGURE_PERM
 
+FORMAT = 2  # layout of the packed values (see the module docstring)
 UNKNOWN = 0xFFFFFFFF  # a first article no longer known (left the window)
-# run, day, site, story, rep, flags, lengths (id, keys, anchors), kind
-_HEADER = struct.Struct("<IiIIIHHHBB")
-_BODY = struct.Struct("<QiiiB")  # exact digest, shingles, words, figures, tabular
-_COUNT = struct.Struct("<IIH")  # stories, first article, its segment
+# format 1: run, day, site, story, rep, flags, lengths (id, keys, anchors), kind
+_HEADER_V1 = struct.Struct("<IiIIIHHHBB")
+_BODY_V1 = struct.Struct("<QiiiB")  # exact digest, shingles, words, figures, tabular
+_COUNT_V1 = struct.Struct("<IIH")  # stories, first article, its segment
 _SITE = struct.Struct("<I")  # stories
+_EXACT = struct.Struct("<Q")
+_WIDTHS = (1, 2, 4)  # bytes of a count's field, by its 2-bit code
+_CODES = "BHI"
+_UNSIGNED = ("<u1", "<u2", "<u4")
 
 
 class RecordFlag(IntFlag):
@@ -76,80 +88,96 @@ class Record:
 
     def pack(self) -> bytes:
         ident = self.id.encode("utf-8", "surrogatepass")
-        kind = 2 if self.body is not None else 1 if self.exact is not None else 0
-        parts = [
-            _HEADER.pack(
-                self.run,
-                self.day,
-                self.site,
-                self.story,
-                self.rep,
-                int(self.flags),
-                len(ident),
-                len(self.keys),
-                len(self.anchors),
-                kind,
-            ),  # fmt: skip
-            ident,
-        ]
+        b = self.body
+        kind = 2 if b is not None else 1 if self.exact is not None else 0
+        head = bytearray()
+        for value in (
+            self.run, _zigzag(self.day), self.site, self.story, self.rep, int(self.flags),
+            len(ident), len(self.keys), len(self.anchors),
+            kind | (4 if b is not None and b.tabular else 0),
+        ):  # fmt: skip
+            _varint(head, value)
+        parts = [bytes(head), ident]
         if kind:
-            b = self.body
-            parts.append(
-                _BODY.pack(
-                    self.exact or 0,
-                    b.size if b else 0,
-                    b.words if b else 0,
-                    b.figure_count if b else 0,
-                    int(b.tabular) if b else 0,
-                )
-            )
+            parts.append(_EXACT.pack(self.exact or 0))
             if b is not None:
                 if len(b.figure_sig) != FIGURE_PERM:  # unpack reads exactly FIGURE_PERM
                     raise ValueError(f"a figure sketch has {FIGURE_PERM} values")
-                parts.append(b.signature.astype("<u4").tobytes())
-                parts.append(b.figure_sig.astype("<u4").tobytes())
+                sizes = bytearray()
+                for value in (b.size, b.words, b.figure_count):
+                    _varint(sizes, value)
+                parts += [bytes(sizes), b.signature.astype("<u4").tobytes(),
+                          b.figure_sig.astype("<u4").tobytes()]  # fmt: skip
         parts.append(self.anchors.astype("<u8").tobytes())
         parts.append(self.keys.astype("<u8").tobytes())
-        parts.append(self.key_flags.astype(np.uint8).tobytes())
+        parts.append(_nibbles(self.key_flags))
         return b"".join(parts)
 
     @classmethod
-    def unpack(cls, data: bytes, num_perm: int) -> Record:
-        run, day, site, story, rep, flags, n_id, n_keys, n_anchors, kind = _HEADER.unpack_from(data)
-        at = _HEADER.size
+    def unpack(cls, data: bytes, num_perm: int, fmt: int = FORMAT) -> Record:
+        if fmt == 1:
+            return _unpack_record_v1(data, num_perm)
+        at = 0
+        fields = []
+        for _ in range(10):
+            value, at = _read_varint(data, at)
+            fields.append(value)
+        run, day, site, story, rep, flags, n_id, n_keys, n_anchors, kind = fields
         ident = data[at : at + n_id].decode("utf-8", "surrogatepass")
         at += n_id
         exact = None
         body = None
-        if kind:
-            digest, size, words, figures, tabular = _BODY.unpack_from(data, at)
-            at += _BODY.size
-            exact = digest
-            if kind == 2:
+        if kind & 3:
+            (exact,) = _EXACT.unpack_from(data, at)
+            at += _EXACT.size
+            if kind & 3 == 2:
+                size, at = _read_varint(data, at)
+                words, at = _read_varint(data, at)
+                figures, at = _read_varint(data, at)
                 sig = np.frombuffer(data, "<u4", num_perm, at).astype(np.uint32)
                 at += 4 * num_perm
                 fig = np.frombuffer(data, "<u4", FIGURE_PERM, at).astype(np.uint32)
                 at += 4 * FIGURE_PERM
-                body = Body(sig, size, words, fig, figures, bool(tabular))
+                body = Body(sig, size, words, fig, figures, bool(kind & 4))
         anchors = np.frombuffer(data, "<u8", n_anchors, at).astype(np.uint64)
         at += 8 * n_anchors
         keys = np.frombuffer(data, "<u8", n_keys, at).astype(np.uint64)
         at += 8 * n_keys
-        key_flags = np.frombuffer(data, np.uint8, n_keys, at).copy()
+        packed = np.frombuffer(data, np.uint8, (n_keys + 1) // 2, at)
+        key_flags = np.empty(2 * len(packed), np.uint8)
+        key_flags[0::2], key_flags[1::2] = packed & 15, packed >> 4
         return cls(
-            ident,
-            run,
-            day,
-            site,
-            story,
-            rep,
-            RecordFlag(flags),
-            exact,
-            body,
-            anchors,
-            keys,
-            key_flags,
-        )
+            ident, run, _unzigzag(day), site, story, rep, RecordFlag(flags), exact, body,
+            anchors, keys, key_flags[:n_keys],
+        )  # fmt: skip
+
+
+def _unpack_record_v1(data: bytes, num_perm: int) -> Record:
+    run, day, site, story, rep, flags, n_id, n_keys, n_anchors, kind = _HEADER_V1.unpack_from(data)
+    at = _HEADER_V1.size
+    ident = data[at : at + n_id].decode("utf-8", "surrogatepass")
+    at += n_id
+    exact = None
+    body = None
+    if kind:
+        digest, size, words, figures, tabular = _BODY_V1.unpack_from(data, at)
+        at += _BODY_V1.size
+        exact = digest
+        if kind == 2:
+            sig = np.frombuffer(data, "<u4", num_perm, at).astype(np.uint32)
+            at += 4 * num_perm
+            fig = np.frombuffer(data, "<u4", FIGURE_PERM, at).astype(np.uint32)
+            at += 4 * FIGURE_PERM
+            body = Body(sig, size, words, fig, figures, bool(tabular))
+    anchors = np.frombuffer(data, "<u8", n_anchors, at).astype(np.uint64)
+    at += 8 * n_anchors
+    keys = np.frombuffer(data, "<u8", n_keys, at).astype(np.uint64)
+    at += 8 * n_keys
+    key_flags = np.frombuffer(data, np.uint8, n_keys, at).copy()
+    return Record(
+        ident, run, day, site, story, rep, RecordFlag(flags), exact, body, anchors, keys,
+        key_flags,
+    )  # fmt: skip
 
 
 @dataclass
@@ -163,14 +191,79 @@ class Count:
     sites: list[int] = field(default_factory=list)
 
     def pack(self) -> bytes:
-        head = _COUNT.pack(self.stories, self.first_doc, self.first_segment)
-        return head + np.array(self.sites, dtype="<u4").tobytes()
+        sites = self.sites
+        codes = (_code(self.stories), _code(self.first_doc), _code(self.first_segment),
+                 _code(max(sites)) if sites else 0)  # fmt: skip
+        tag = codes[0] | codes[1] << 2 | codes[2] << 4 | codes[3] << 6
+        head = _count_struct(tag).pack(tag, self.stories, self.first_doc, self.first_segment)
+        if not sites:
+            return head
+        return head + np.array(sites, dtype=_UNSIGNED[codes[3]]).tobytes()
 
     @classmethod
-    def unpack(cls, data: bytes) -> Count:
-        stories, first, segment = _COUNT.unpack_from(data)
-        sites = np.frombuffer(data, "<u4", offset=_COUNT.size).tolist()
+    def unpack(cls, data: bytes, fmt: int = FORMAT) -> Count:
+        if fmt == 1:
+            stories, first, segment = _COUNT_V1.unpack_from(data)
+            sites_v1 = np.frombuffer(data, "<u4", offset=_COUNT_V1.size).tolist()
+            return cls(stories, first, segment, sites_v1)
+        layout = _count_struct(data[0])
+        _, stories, first, segment = layout.unpack_from(data)
+        sites = np.frombuffer(data, _UNSIGNED[data[0] >> 6], offset=layout.size).tolist()
         return cls(stories, first, segment, sites)
+
+
+_COUNT_STRUCTS: dict[int, struct.Struct] = {}
+
+
+def _count_struct(tag: int) -> struct.Struct:
+    """The layout of a count's tag byte and its three fields, by the tag's width codes."""
+    layout = _COUNT_STRUCTS.get(tag)
+    if layout is None:
+        codes = "".join(_CODES[(tag >> shift) & 3] for shift in (0, 2, 4))
+        layout = _COUNT_STRUCTS[tag] = struct.Struct("<B" + codes)
+    return layout
+
+
+def _code(value: int) -> int:
+    """The 2-bit code of the narrowest width (1, 2 or 4 bytes) that holds ``value``."""
+    return 0 if value < 0x100 else 1 if value < 0x10000 else 2
+
+
+def _varint(out: bytearray, value: int) -> None:
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _read_varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+def _zigzag(value: int) -> int:
+    return value << 1 if value >= 0 else (-value << 1) - 1
+
+
+def _unzigzag(value: int) -> int:
+    return value >> 1 if not value & 1 else -((value + 1) >> 1)
+
+
+def _nibbles(flags: np.ndarray) -> bytes:
+    """Key flags (each below 16) two to a byte, the first in the low half."""
+    f = np.asarray(flags, np.uint8)
+    if len(f) and int(f.max()) > 15:
+        raise ValueError("a key's flags fit in 4 bits")
+    if len(f) % 2:
+        f = np.r_[f, np.zeros(1, np.uint8)]
+    packed: bytes = (f[0::2] | (f[1::2] << 4)).astype(np.uint8).tobytes()
+    return packed
 
 
 def pack_site(name: str, stories: int) -> bytes:

@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..config import CleanerConfig
-from ..index import band_keys
 from .base import Changes, Store, StoreError
-from .codec import Count, Record, RecordFlag, unpack_site
-from .session import Session
+from .codec import FORMAT, Count, Record, RecordFlag, unpack_site
+from .session import Session, multimap_pairs
 
 EXPORTED = ("articles", "counts", "across", "sites", "runs")
 IMPORT_BATCH = 20_000  # article records per commit when importing
@@ -95,10 +92,11 @@ def stats(store: Store, top: int = 10) -> Stats:
     meta = store.meta()
     scheme = json.loads(meta.get("scheme", "{}"))
     num_perm = int(scheme.get("num_perm", 128))
+    fmt = int(scheme.get("format", FORMAT))
     articles = kept = matchable = stones = 0
     days: list[int] = []
     for _, value in store.items("articles"):
-        rec = Record.unpack(value, num_perm)
+        rec = Record.unpack(value, num_perm, fmt)
         if rec.flags & RecordFlag.TOMBSTONE:
             stones += 1
             continue
@@ -220,14 +218,26 @@ def import_index(
         raise StoreError(f"{path}: no index metadata (not an export?)")
     scheme = json.loads(meta["scheme"])
     num_perm, bands, rows = scheme["num_perm"], scheme["lsh_bands"], scheme["lsh_rows"]
+    if scheme.get("format") == 1:  # an export of a format-1 index: converted
+        tables = _convert_v1(tables, num_perm)
+        scheme["format"] = FORMAT
+        meta["scheme"] = json.dumps(scheme, sort_keys=True)
+    elif scheme.get("format") != FORMAT:
+        raise StoreError(
+            f"{path}: an index of format {scheme.get('format')!r}; this version of dedupe "
+            f"reads formats 1 and {FORMAT}"
+        )
     articles = tables.pop("articles")
     others = [(t, k, v) for t, items in tables.items() for k, v in items]
     for lo in range(0, max(len(articles), 1), IMPORT_BATCH):
         store.lock(waiting)
         changes = Changes()
-        for n, value in articles[lo : lo + IMPORT_BATCH]:
+        batch = articles[lo : lo + IMPORT_BATCH]
+        for n, value in batch:
             changes.set("articles", n, value)
-            _link(changes, n, Record.unpack(value, num_perm), bands, rows)
+        records = [(n, Record.unpack(value, num_perm)) for n, value in batch]
+        for table, (keys, ns) in multimap_pairs(records, bands, rows).items():
+            changes.link(table, keys, ns)
         if lo + IMPORT_BATCH >= len(articles):  # last: the rest, then the metadata
             for t, k, v in others:
                 changes.set(t, k, v)
@@ -236,18 +246,15 @@ def import_index(
     return len(articles)
 
 
-def _link(changes: Changes, n: int, rec: Record, bands: int, rows: int) -> None:
-    one = np.array([n], np.uint64)
-    if rec.flags & RecordFlag.TOMBSTONE:
-        return
-    changes.link("stories", np.array([rec.story], np.uint64), one)
-    changes.link("days", np.array([rec.day], np.int64).view(np.uint64), one)
-    if rec.exact is not None:
-        changes.link("exact", np.array([rec.exact], np.uint64), one)
-    if rec.body is not None:
-        keys = band_keys(rec.body.signature[None, :], bands, rows).ravel().astype(np.uint64)
-        changes.link("bands", keys, np.repeat(one, len(keys)))
-        changes.link("anchors", rec.anchors, np.repeat(one, len(rec.anchors)))
+def _convert_v1(
+    tables: dict[str, list[tuple[int, bytes]]], num_perm: int
+) -> dict[str, list[tuple[int, bytes]]]:
+    """The values of a format-1 export in this format (sites and runs are unchanged)."""
+    out = dict(tables)
+    out["articles"] = [(k, Record.unpack(v, num_perm, 1).pack()) for k, v in tables["articles"]]
+    for table in ("counts", "across"):
+        out[table] = [(k, Count.unpack(v, 1).pack()) for k, v in tables[table]]
+    return out
 
 
 def _arrow() -> tuple[Any, Any]:

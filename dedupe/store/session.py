@@ -51,16 +51,24 @@ from ..index import (
     Bodies,
     EarlierMatches,
     Stored,
-    band_keys,
     verify,
 )
 from ..minhash import SCHEME
 from ..normalize import fmix64
 from ..rules.boilerplate import Recurring, site_hash
-from .base import Changes, SchemeError, Store
-from .codec import UNKNOWN, Body, Count, KeyFlag, Record, RecordFlag, pack_site, unpack_site
+from .base import Changes, SchemeError, Store, expand
+from .codec import (
+    FORMAT,
+    UNKNOWN,
+    Body,
+    Count,
+    KeyFlag,
+    Record,
+    RecordFlag,
+    pack_site,
+    unpack_site,
+)
 
-FORMAT = 1  # layout of the index's tables and values
 EXACT_LIMIT = 16  # articles read per exact digest (the earliest living one is used)
 ALL = 1 << 40  # "no limit" for multimap lookups
 
@@ -88,6 +96,13 @@ def check_scheme(stored: dict[str, Any], config: CleanerConfig, where: str) -> N
     diff = [k for k in mine if stored.get(k) != mine[k]]
     if not diff:
         return
+    if diff == ["format"]:
+        raise SchemeError(
+            f"{where}: the index is in format {stored.get('format')!r} (written by another "
+            f"version of dedupe); this version reads format {FORMAT}. Convert it: "
+            f"`dedupe index export {where} OLD.jsonl`, then `dedupe index import OLD.jsonl NEW` "
+            "(an import converts format 1), or start a new index"
+        )
     theirs = ", ".join(f"{k}={stored.get(k)!r}" for k in diff)
     ours = ", ".join(f"{k}={mine[k]!r}" for k in diff)
     hint = (
@@ -103,7 +118,7 @@ def check_scheme(stored: dict[str, Any], config: CleanerConfig, where: str) -> N
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     """The count of one key being updated by this session (at a site, or across sites)."""
 
@@ -121,7 +136,7 @@ class _State:
     ready: bool = False  # per site: filled in from `across` if not stored on its own
 
 
-@dataclass
+@dataclass(slots=True)
 class _Story:
     """What the index says an earlier story already counts."""
 
@@ -129,6 +144,26 @@ class _Story:
     across: set[int] = field(default_factory=set)  # keys
     sites: set[int] = field(default_factory=set)  # sites at which it is counted
     across_counted: bool = False
+
+
+@dataclass
+class _Probed:
+    """The keys of a multimap a session has looked up (sorted), and the (key, article) pairs
+    found (sorted by key, then article)."""
+
+    limit: int
+    probed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    ns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def _isin_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in the sorted array ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    found: np.ndarray = sorted_keys[at] == values
+    return found
 
 
 @dataclass
@@ -185,6 +220,7 @@ class Session:
         self._sites_dirty: set[int] = set()
         self.changes = Changes()
         self._records: dict[int, Record | None] = {}  # cache (None: absent or gone)
+        self._probed: dict[str, _Probed] = {}  # multimap lookups already made (see `_lookup`)
         self._gone: set[int] = set()  # articles that left the window in this session
         self._local: dict[int, _State] = {}  # site-salted key -> state
         self._across: dict[int, _State] = {}  # key -> state
@@ -194,7 +230,7 @@ class Session:
         self._new_site_story: set[tuple[int, int]] = set()
         self._new_across_story: set[int] = set()
         self._pending: dict[int, Record] = {}  # this session's articles
-        self._flags: dict[int, RecordFlag] = {}  # what this session's articles brought
+        self._flags: dict[int, int] = {}  # `RecordFlag` bits this session's articles brought
         self.next_n = self.n0
         self.started = time.time()
         self.pruned = 0
@@ -218,6 +254,31 @@ class Session:
             alive = alive and not (rec.flags & RecordFlag.TOMBSTONE)  # type: ignore[union-attr]
             out[int(n)] = rec if alive else None
         return out
+
+    def _lookup(self, table: str, keys: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """`Store.lookup`, asking the store only about keys not asked before: the index does
+        not change while the session holds the lock, and a run looks up most band keys and
+        anchors twice (its raw bodies, then the cleaned ones, are mostly alike)."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        memo = self._probed.setdefault(table, _Probed(limit))
+        assert memo.limit == limit, "one limit per multimap"
+        distinct = np.unique(keys)
+        new = distinct[~_isin_sorted(distinct, memo.probed)]
+        if len(new):  # merged in order (both sorted, no key in both): no sort of the whole
+            pos, ns = self.store.lookup(table, new, limit)
+            memo.probed = np.insert(memo.probed, np.searchsorted(memo.probed, new), new)
+            if len(pos):
+                found_keys, found_ns = new[pos], ns.astype(np.int64)  # by key, then number
+                at = np.searchsorted(memo.keys, found_keys)
+                memo.keys = np.insert(memo.keys, at, found_keys)
+                memo.ns = np.insert(memo.ns, at, found_ns)
+        lo = np.searchsorted(memo.keys, distinct, "left")
+        count = np.searchsorted(memo.keys, distinct, "right") - lo
+        total = int(count.sum())
+        if not total:
+            return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        rows = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)
+        return expand(keys, memo.keys[rows], memo.ns[rows], limit)
 
     def name(self, n: int) -> tuple[str, int, int] | None:
         """(id, run, day) of an earlier article, tombstones included."""
@@ -245,8 +306,8 @@ class Session:
             rec = recs[m]
             if rec is not None and found[has[p]] < 0:
                 found[has[p]] = rec.rep
-        bpos, bns = self.store.lookup("bands", bands, MAX_BUCKET)
-        apos, ans = self.store.lookup("anchors", bodies.anchor_keys, MAX_BUCKET)
+        bpos, bns = self._lookup("bands", bands, MAX_BUCKET)
+        apos, ans = self._lookup("anchors", bodies.anchor_keys, MAX_BUCKET)
         row = np.r_[bpos // self.config.lsh_bands, bodies.anchor_owner[apos]].astype(np.int64)
         other = np.r_[bns, ans].astype(np.int64)
         weight = np.r_[np.zeros(len(bpos), np.int64), bodies.anchor_words[apos]]
@@ -351,74 +412,84 @@ class Session:
         brought: dict[int, list[tuple[int, int]]] = {}
         if not len(rows.keys):
             return brought
-        salts = {name: site_hash(name) for name in set(rows.site)}
-        sites = [self.site(name) for name in rows.site]
+        names = list(dict.fromkeys(rows.site))  # new sites are numbered in order of rows
+        site_of = {name: self.site(name) for name in names}
+        salt_of = {name: site_hash(name) for name in names}
+        sites = [site_of[name] for name in rows.site]
         keys = rows.keys.astype(np.uint64)
-        salt_arr = np.array([salts[s] for s in rows.site], dtype=np.uint64)
+        salt_arr = np.array([salt_of[s] for s in rows.site], dtype=np.uint64)
         salted = np.where(salt_arr != 0, fmix64(keys ^ salt_arr), keys).tolist()
         known = (salt_arr != 0).tolist()
         key_list = keys.tolist()
         part = rows.part.tolist()
         self._load_counts(salted, [k for k, kn, p in zip(key_list, known, part) if kn and not p])
+        n0 = self.n0
         for story in set(rows.story.tolist()):
-            if story < self.n0:
+            if story < n0:
                 self._story(story)
-        for i, (k, s, doc, seg, story) in enumerate(
-            zip(key_list, salted, rows.doc.tolist(), rows.segment.tolist(), rows.story.tolist())
-        ):
-            site = sites[i]
+        # the hot loop: plain ints for flags, the counts' updates inlined (`_add`, `_seen`)
+        local_bit, across_bit, part_bit = int(KeyFlag.LOCAL), int(KeyFlag.ACROSS), int(KeyFlag.PART)
+        site_bit, across_story_bit = int(RecordFlag.SITE_STORY), int(RecordFlag.ACROSS_STORY)
+        stories_seen = self._stories
+        local_states, across_states = self._local, self._across
+        new_local, new_across = self._new_local, self._new_across
+        new_site_story, new_across_story = self._new_site_story, self._new_across_story
+        site_stories, sites_dirty, doc_flags = self.site_stories, self._sites_dirty, self._flags
+        for k, s, doc, seg, story, site, kn, pt in zip(
+            key_list, salted, rows.doc.tolist(), rows.segment.tolist(), rows.story.tolist(),
+            sites, known, part,
+        ):  # fmt: skip
             flags = 0
-            earlier = self._stories.get(story) if story < self.n0 else None
+            earlier = stories_seen.get(story) if story < n0 else None
             # per site (or over the corpus when sites are not known)
-            state = self._local_state(s, k, site, part[i])
-            if (s, story) not in self._new_local and (earlier is None or s not in earlier.local):
-                self._new_local.add((s, story))
-                flags |= KeyFlag.LOCAL
+            state = local_states[s]
+            if not state.ready:
+                state = self._local_state(s, k, site, pt)
+            if (s, story) not in new_local and (earlier is None or s not in earlier.local):
+                new_local.add((s, story))
+                flags = local_bit
                 _add(state, doc, seg)
-            else:
+            elif state.first_doc < 0:
                 _seen(state, doc)
+            elif state.second_doc < 0 and doc != state.first_doc:
+                state.second_doc = doc
             # across sites
-            if known[i] and not part[i]:
-                whole = self._across[k]
-                if (k, story) not in self._new_across and (
-                    earlier is None or k not in earlier.across
-                ):
-                    self._new_across.add((k, story))
-                    flags |= KeyFlag.ACROSS
+            if kn and not pt:
+                whole = across_states[k]
+                if (k, story) not in new_across and (earlier is None or k not in earlier.across):
+                    new_across.add((k, story))
+                    flags |= across_bit
                     _add(whole, doc, seg)
-                else:
+                elif whole.first_doc < 0:
                     _seen(whole, doc)
+                elif whole.second_doc < 0 and doc != whole.first_doc:
+                    whole.second_doc = doc
                 if site not in whole.sites:
                     whole.sites.append(site)
                     whole.dirty = True
-            if part[i]:
-                flags |= KeyFlag.PART
-            if flags & (KeyFlag.LOCAL | KeyFlag.ACROSS):
-                brought.setdefault(doc, []).append((k, flags))
+            if flags:
+                brought.setdefault(doc, []).append((k, flags | part_bit if pt else flags))
             # stories per site and across sites
-            if (site, story) not in self._new_site_story and (
+            if (site, story) not in new_site_story and (
                 earlier is None or site not in earlier.sites
             ):
-                self._new_site_story.add((site, story))
-                self.site_stories[site] += 1
-                self._sites_dirty.add(site)
-                self._flag(doc, RecordFlag.SITE_STORY)
+                new_site_story.add((site, story))
+                site_stories[site] += 1
+                sites_dirty.add(site)
+                doc_flags[doc] = doc_flags.get(doc, 0) | site_bit
             if (
-                known[i]
-                and not part[i]
-                and story not in self._new_across_story
+                kn
+                and not pt
+                and story not in new_across_story
                 and (earlier is None or not earlier.across_counted)
             ):
-                self._new_across_story.add(story)
+                new_across_story.add(story)
                 self.across_total += 1
-                self._flag(doc, RecordFlag.ACROSS_STORY)
+                doc_flags[doc] = doc_flags.get(doc, 0) | across_story_bit
         return brought
 
-    def _flag(self, doc: int, flag: RecordFlag) -> None:
-        self._flags[doc] = self._flags.get(doc, RecordFlag(0)) | flag
-
     def record_flags(self, doc: int) -> RecordFlag:
-        return self._flags.get(doc, RecordFlag(0))
+        return RecordFlag(self._flags.get(doc, 0))
 
     def recurring(
         self, salted: Iterable[int], keys: Iterable[int]
@@ -478,9 +549,9 @@ class Session:
                 across_all += ks[(rec.key_flags & KeyFlag.PART) == 0].tolist()
         self._load_counts(salted_all, across_all)
         referenced: set[int] = set()
+        self._unindex(gone)
         for n, rec in gone:
             self._gone.add(n)
-            self._unindex(n, rec)
             for k, flags in zip(rec.keys.tolist(), rec.key_flags.tolist()):
                 s = _salted(k, self.site_name.get(rec.site, ""))
                 if flags & KeyFlag.LOCAL:
@@ -516,16 +587,12 @@ class Session:
                 self.changes.drop("articles", n)
         self.min_day = cutoff
 
-    def _unindex(self, n: int, rec: Record) -> None:
-        one = np.array([n], np.uint64)
-        self.changes.unlink("stories", np.array([rec.story], np.uint64), one)
-        if rec.exact is not None:
-            self.changes.unlink("exact", np.array([rec.exact], np.uint64), one)
-        if rec.body is not None:
-            c = self.config
-            bands = band_keys(rec.body.signature[None, :], c.lsh_bands, c.lsh_rows).ravel()
-            self.changes.unlink("bands", bands.astype(np.uint64), np.repeat(one, len(bands)))
-            self.changes.unlink("anchors", rec.anchors, np.repeat(one, len(rec.anchors)))
+    def _unindex(self, gone: Sequence[tuple[int, Record]]) -> None:
+        """Take forgotten articles out of the multimaps (``days`` is done by `_prune`)."""
+        c = self.config
+        for table, (keys, ns) in multimap_pairs(gone, c.lsh_bands, c.lsh_rows).items():
+            if table != "days":
+                self.changes.unlink(table, keys, ns)
 
     # -- commit -------------------------------------------------------------------------
 
@@ -533,17 +600,11 @@ class Session:
         """Write everything this session added (and forgot) at once, and release the lock."""
         ch = self.changes
         c = self.config
-        for n, rec in sorted(self._pending.items()):
+        pending = sorted(self._pending.items())
+        for n, rec in pending:
             ch.set("articles", n, rec.pack())
-            one = np.array([n], np.uint64)
-            ch.link("stories", np.array([rec.story], np.uint64), one)
-            ch.link("days", np.array([rec.day], np.int64).view(np.uint64), one)
-            if rec.exact is not None:
-                ch.link("exact", np.array([rec.exact], np.uint64), one)
-            if rec.body is not None:
-                bands = band_keys(rec.body.signature[None, :], c.lsh_bands, c.lsh_rows).ravel()
-                ch.link("bands", bands.astype(np.uint64), np.repeat(one, len(bands)))
-                ch.link("anchors", rec.anchors, np.repeat(one, len(rec.anchors)))
+        for table, (keys, ns) in multimap_pairs(pending, c.lsh_bands, c.lsh_rows).items():
+            ch.link(table, keys, ns)
         self._write_counts()
         for sid in sorted(self._sites_dirty):
             ch.set("sites", sid, pack_site(self.site_name[sid], self.site_stories.get(sid, 0)))
@@ -643,3 +704,33 @@ def anchors_of(bodies: Bodies, r: int) -> np.ndarray:
     """The paragraph anchors an index keeps of body ``r`` (the first MAX_ANCHORS)."""
     mine: np.ndarray = bodies.anchor_keys[bodies.anchor_owner == r][:MAX_ANCHORS]
     return mine.astype(np.uint64)
+
+
+def multimap_pairs(
+    records: Sequence[tuple[int, Record]], bands: int, rows: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The multimap entries (key, article number) of numbered article records, per multimap:
+    story, day, exact digest, band keys and anchors (a tombstone has none)."""
+    from ..kernel import band_keys as kernel_band_keys  # the kernel imports dedupe.index
+
+    live = [(n, r) for n, r in records if not r.flags & RecordFlag.TOMBSTONE]
+    ns = np.array([n for n, _ in live], np.uint64)
+    out = {
+        "stories": (np.array([r.story for _, r in live], np.uint64), ns),
+        "days": (np.array([r.day for _, r in live], np.int64).view(np.uint64), ns),
+        "exact": (
+            np.array([r.exact for _, r in live if r.exact is not None], np.uint64),
+            np.array([n for n, r in live if r.exact is not None], np.uint64),
+        ),
+    }
+    bodies = [(n, r.body, r.anchors) for n, r in live if r.body is not None]
+    if bodies:
+        sigs = np.stack([b.signature for _, b, _ in bodies]).astype(np.uint32, copy=False)
+        keys = kernel_band_keys(sigs, bands, rows).astype(np.uint64)
+        owners = np.array([n for n, _, _ in bodies], np.uint64)
+        out["bands"] = (keys.ravel(), np.repeat(owners, keys.shape[1]))
+        out["anchors"] = (
+            np.concatenate([a for _, _, a in bodies]).astype(np.uint64),
+            np.repeat(owners, [len(a) for _, _, a in bodies]),
+        )
+    return out
