@@ -137,10 +137,11 @@ RULES: list[Rule] = [
     ("decide: paragraph repeats + verdict", ("dedupe/stages.py",), _names("decide", "_repeat")),
     ("survey / decide batch glue", ("dedupe/stages.py",), None),
     ("duplicate index", ("dedupe/index.py",), None),
+    ("duplicate index", ("dedupe/spool.py",), _names("add", "by_length", "_rows")),
     (
         "duplicate index",
         ("dedupe/cleaner.py",),
-        _names("_index", "_concat_bodies", "_take", "_choose_longest"),
+        _names("_index", "_choose_longest", "_spool_bodies", "kept_length"),
     ),
     # results and output
     ("result (cut spans, objects)", ("dedupe/segment.py",), _names("cut_spans", "splice", "cuts")),

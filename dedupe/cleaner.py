@@ -40,6 +40,7 @@ from .records import Article, Removal, Result, Source, Title
 from .report import Summary
 from .rules.boilerplate import BoilerplateCounter, site_hash
 from .segment import cut_spans, splice
+from .spool import BodySpool
 from .stages import Survey, Tables, Verdict, decide_batch, survey_batch
 
 if TYPE_CHECKING:
@@ -261,24 +262,25 @@ class Cleaner:
         self, records: Iterable[RecordLike], tables: Tables
     ) -> dict[int, tuple[Match, Article | None]]:
         """For ``keep="longest"``: which articles to drop (ordinal -> match)."""
-        lengths: list[int] = []
-        parts: list[Bodies] = []
-        for batch, (verdicts, bodies) in self._verdicts(records, tables):
-            for article, v in zip(batch, verdicts):
-                spans = cut_spans(v.starts, v.ends, v.removed).values()
-                lengths.append(len(article.text) - sum(e - s for s, e in spans))
-            parts.append(bodies)
-        order = sorted(range(len(lengths)), key=lambda k: (-lengths[k], k))
-        everything = _concat_bodies(parts)
         index = self._index(self.config.document_threshold)
         drops: dict[int, tuple[Match, Article | None]] = {}
-        for lo in range(0, len(order), self.batch_size):
-            part = np.array(order[lo : lo + self.batch_size], dtype=np.int64)
-            chunk = _take(everything, part)
-            for k, match in zip(part.tolist(), index.process(chunk)):
-                if match is not None:
-                    drops[k] = (match, None)
+        with self._spool_bodies(records, tables) as spool:
+            for chunk in spool.by_length(self.batch_size):
+                for k, match in zip(chunk.ids.tolist(), index.process(chunk)):
+                    if match is not None:
+                        drops[k] = (match, None)
         return drops
+
+    def _spool_bodies(self, records: Iterable[RecordLike], tables: Tables) -> BodySpool:
+        """Pass 2 of ``keep="longest"``: every article's body and kept length, on disk."""
+        spool = BodySpool()
+        try:
+            for batch, (verdicts, bodies) in self._verdicts(records, tables):
+                spool.add(bodies, [kept_length(a, v) for a, v in zip(batch, verdicts)])
+        except BaseException:
+            spool.close()
+            raise
+        return spool
 
     def _emit(
         self,
@@ -416,40 +418,10 @@ def _count(
             across.add_many(keys[both], story[both], docs[both], survey.index[both], site[both])
 
 
-def _concat_bodies(parts: list[Bodies]) -> Bodies:
-    fields = Bodies.__dataclass_fields__
-    joined: dict[str, np.ndarray] = {}
-    offset = np.cumsum([0] + [len(p.ids) for p in parts])
-    for name in fields:
-        arrays = [getattr(p, name) for p in parts]
-        if name == "anchor_owner":
-            arrays = [a + o for a, o in zip(arrays, offset)]
-        if name == "ids":
-            arrays = [np.arange(o, o + len(a), dtype=np.int64) for a, o in zip(arrays, offset)]
-        joined[name] = np.concatenate(arrays) if arrays else np.empty(0)
-    return Bodies(**joined)
-
-
-def _take(bodies: Bodies, rows: np.ndarray) -> Bodies:
-    """The bodies at ``rows`` (ids kept), in that order."""
-    position = np.full(len(bodies.ids), -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    mine = position[bodies.anchor_owner] >= 0
-    order = np.argsort(position[bodies.anchor_owner][mine], kind="stable")
-    return Bodies(
-        ids=bodies.ids[rows],
-        signatures=bodies.signatures[rows],
-        sizes=bodies.sizes[rows],
-        words=bodies.words[rows],
-        eligible=bodies.eligible[rows],
-        exact=bodies.exact[rows],
-        figure_sigs=bodies.figure_sigs[rows],
-        figure_count=bodies.figure_count[rows],
-        tabular=bodies.tabular[rows],
-        anchor_keys=bodies.anchor_keys[mine][order],
-        anchor_words=bodies.anchor_words[mine][order],
-        anchor_owner=position[bodies.anchor_owner][mine][order],
-    )
+def kept_length(article: Article, verdict: Verdict) -> int:
+    """Characters of ``article`` that ``verdict`` keeps (what ``keep="longest"`` compares)."""
+    spans = cut_spans(verdict.starts, verdict.ends, verdict.removed).values()
+    return len(article.text) - sum(e - s for s, e in spans)
 
 
 def _result(

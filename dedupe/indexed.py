@@ -54,7 +54,6 @@ from .parallel import map_batches
 from .records import Article, Result, Source
 from .report import Summary
 from .rules.boilerplate import site_hash
-from .segment import cut_spans
 from .stages import Survey, Tables, Verdict, decide, site_of, survey_batch
 from .store.base import Store
 from .store.codec import Record
@@ -227,29 +226,18 @@ class IndexedRun:
     def choose_longest(
         self, records: Iterable[RecordLike], tables: Tables
     ) -> dict[int, tuple[Match, Article | None]]:
-        from .cleaner import _concat_bodies, _take
-
         n0 = self.session.n0
-        lengths: list[int] = []
-        parts: list[Bodies] = []
-        for batch, (verdicts, bodies) in self.cleaner._verdicts(records, tables):
-            for article, v in zip(batch, verdicts):
-                spans = cut_spans(v.starts, v.ends, v.removed).values()
-                lengths.append(len(article.text) - sum(e - s for s, e in spans))
-            parts.append(bodies)
-        order = sorted(range(len(lengths)), key=lambda k: (-lengths[k], k))
-        everything = _concat_bodies(parts)
         index = self._index()
         drops: dict[int, tuple[Match, Article | None]] = {}
-        for lo in range(0, len(order), self.cleaner.batch_size):
-            part = np.array(order[lo : lo + self.cleaner.batch_size], dtype=np.int64)
-            chunk = _take(everything, part)
-            chunk.ids = chunk.ids + n0
-            matches = index.process(chunk)
-            for k, match in zip(part.tolist(), matches):
-                if match is not None:
-                    drops[k] = (match, None)
-            self._keep(chunk, matches, n0)
+        with self.cleaner._spool_bodies(records, tables) as spool:
+            for chunk in spool.by_length(self.cleaner.batch_size):
+                part = chunk.ids.tolist()
+                chunk.ids = chunk.ids + n0
+                matches = index.process(chunk)
+                for k, match in zip(part, matches):
+                    if match is not None:
+                        drops[k] = (match, None)
+                self._keep(chunk, matches, n0)
         return drops
 
     def _keep(self, bodies: Bodies, matches: list[Match | None], n0: int) -> None:

@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from dedupe import Article, Cleaner, CleanerConfig, ConfigError, DedupeError, InputError
 from dedupe.cli import cli
+from dedupe.index import Bodies
 from dedupe.io import Corpus, discover
 from dedupe.parallel import default_jobs
-from dedupe.spool import RecordSpool
+from dedupe.spool import BodySpool, RecordSpool
 
 from .data import bbc_articles
 
@@ -144,6 +146,60 @@ def test_record_spool_replays_in_order() -> None:
         assert list(spool.replay()) == items  # any number of times
         assert spool.size > 100_000
     assert spool.closed
+
+
+def test_body_spool_reads_bodies_back_longest_first() -> None:
+    """Bodies written in batches come back longest first (ties in input order), a chunk
+    at a time, each with its own columns and anchors, numbered by input order."""
+    rng = np.random.default_rng(3)
+
+    def batch(n: int) -> Bodies:
+        anchors = rng.integers(0, 4, n)  # anchors per body, some none
+        return Bodies(
+            ids=np.zeros(n, dtype=np.int64),  # ignored: the spool numbers them
+            signatures=rng.integers(0, 2**32, (n, 8), dtype=np.uint32),
+            sizes=rng.integers(0, 99, n),
+            words=rng.integers(0, 99, n),
+            eligible=rng.random(n) < 0.8,
+            exact=rng.integers(0, 2**63, n, dtype=np.uint64),
+            figure_sigs=rng.integers(0, 2**32, (n, 4), dtype=np.uint32),
+            figure_count=rng.integers(0, 9, n, dtype=np.int32),
+            tabular=rng.random(n) < 0.1,
+            anchor_keys=rng.integers(0, 2**63, int(anchors.sum()), dtype=np.uint64),
+            anchor_words=rng.integers(12, 99, int(anchors.sum())),
+            anchor_owner=np.repeat(np.arange(n), anchors),
+        )
+
+    batches = [batch(n) for n in (5, 0, 17, 1, 9)]
+    lengths = [rng.integers(0, 6, len(b.ids)).tolist() for b in batches]  # many ties
+    every = batches
+    flat_lengths = [x for part in lengths for x in part]
+    rows = {name: np.concatenate([getattr(b, name) for b in every]) for name in BodySpool.ROWS}
+    offsets = np.cumsum([0] + [len(b.ids) for b in every])
+    anchors = [
+        (key, words)
+        for b, o in zip(every, offsets)
+        for key, words in zip(b.anchor_keys.tolist(), b.anchor_words.tolist())
+    ]
+    owners = np.concatenate([b.anchor_owner + o for b, o in zip(every, offsets)])
+    expected_order = sorted(range(len(flat_lengths)), key=lambda k: (-flat_lengths[k], k))
+    with BodySpool() as spool:
+        for b, ls in zip(batches, lengths):
+            spool.add(b, ls)
+        for _ in range(2):  # read back any number of times
+            seen: list[int] = []
+            for chunk in spool.by_length(4):
+                assert len(chunk.ids) <= 4
+                for r, k in enumerate(chunk.ids.tolist()):
+                    for name in BodySpool.ROWS:
+                        assert np.array_equal(getattr(chunk, name)[r], rows[name][k]), name
+                    mine = chunk.anchor_owner == r
+                    got = zip(chunk.anchor_keys[mine].tolist(), chunk.anchor_words[mine].tolist())
+                    assert list(got) == [anchors[a] for a in np.flatnonzero(owners == k)]
+                assert np.all(np.diff(chunk.anchor_owner) >= 0)
+                seen += chunk.ids.tolist()
+            assert seen == expected_order
+    assert list(BodySpool().by_length(4)) == []
 
 
 def test_keep_longest_reads_a_one_shot_input_three_times() -> None:

@@ -197,7 +197,7 @@ def test_a_file_that_is_no_index_is_refused(tmp_path: Path) -> None:
 def test_a_killed_run_leaves_the_index_as_it_was(
     days: list[list[Record]], tmp_path: Path, target: str
 ) -> None:
-    files = _days(tmp_path, days, copies=12)
+    files = _days(tmp_path, days, copies=40)  # a run of several seconds
     ok(invoke(*_clean_args(write_jsonl(tmp_path / "first.jsonl", days[0]), target, 0,
                            tmp_path / "o0")))  # fmt: skip
     before = snapshot(open_store(target))
@@ -206,7 +206,7 @@ def test_a_killed_run_leaves_the_index_as_it_was(
     while not _busy(target):  # wait until the run holds the index ...
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
-    time.sleep(1.5)  # ... and is well into it
+    time.sleep(0.5)  # ... and is into it
     assert _busy(target) and process.poll() is None
     process.send_signal(signal.SIGKILL)
     process.wait()

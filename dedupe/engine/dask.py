@@ -181,9 +181,11 @@ def _unfixed(column: pa.ChunkedArray | pa.Array, dtype: type, k: int) -> np.ndar
     return out
 
 
-def _write(path: str, columns: Mapping[str, Any], schema: pa.Schema) -> None:
+def _write(
+    path: str, columns: Mapping[str, Any], schema: pa.Schema, row_group_size: int | None = None
+) -> None:
     table = pa.Table.from_pydict(dict(columns), schema=schema)
-    pq.write_table(table, path)
+    pq.write_table(table, path, row_group_size=row_group_size)
 
 
 def _body_columns(bodies: Bodies, ordinals: np.ndarray, neg: np.ndarray) -> dict[str, Any]:
@@ -595,31 +597,20 @@ def bucket_partition(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-PAIR_META = pd.DataFrame(
-    {
-        "r": pd.Series(dtype=np.int64),
-        "s": pd.Series(dtype=np.int64),
-        "w": pd.Series(dtype=np.int64),
-        "kidx": pd.Series(dtype=np.int64),
-        "r_part": pd.Series(dtype=np.int64),
-        "s_part": pd.Series(dtype=np.int64),
-    }
-)
+PAIR_META = pd.DataFrame({k: pd.Series(dtype=np.int64) for k in ("r", "s", "w", "r_part")})
 VERIFY_CHUNK = 16_384  # pairs scored at once (bounds the gathered signatures)
 PREFIX_GROUP = 4_096  # prefix bodies per row group (a task reads the groups it needs)
 
 
 def small_partition(df: pd.DataFrame, offsets: np.ndarray) -> pd.DataFrame:
+    """Small-bucket pairs with the partition of their later body (where they are gathered)."""
     r = df["r"].to_numpy(np.int64)
-    s = df["s"].to_numpy(np.int64)
     return pd.DataFrame(
         {
             "r": r,
-            "s": s,
+            "s": df["s"].to_numpy(np.int64),
             "w": df["w"].to_numpy(np.int64),
-            "kidx": np.full(len(r), -1, np.int64),
             "r_part": np.searchsorted(offsets, r, "right") - 1,
-            "s_part": np.searchsorted(offsets, s, "right") - 1,
         }
     )
 
@@ -642,12 +633,14 @@ class CrowdedRound:
         return pq.read_table(path).to_pandas()
 
     def prefixes(self, kidx: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Each wanted key's prefix: ordinals and ``neg`` of its entries."""
+        """Each wanted key's prefix: ordinals and ``neg`` of its entries (the file is
+        sorted by key in small row groups: only the groups holding them are read)."""
         if not len(kidx):
             return {}
-        wanted = pa.array(np.unique(kidx).astype(np.int64))
-        t = pq.read_table(Path(self.folder) / "prefix.parquet")
-        t = t.filter(pc.is_in(t.column("kidx"), value_set=wanted))
+        keys = np.unique(kidx).astype(np.int64)
+        span = [("kidx", ">=", int(keys[0])), ("kidx", "<=", int(keys[-1]))]
+        t = pq.read_table(Path(self.folder) / "prefix.parquet", filters=span)
+        t = t.filter(pc.is_in(t.column("kidx"), value_set=pa.array(keys)))
         k = t.column("kidx").to_numpy()
         s = t.column("s").to_numpy()
         neg = t.column("neg").to_numpy()
@@ -675,20 +668,21 @@ def crowded_pairs(
     queries: pd.DataFrame, prefixes: Mapping[int, tuple[np.ndarray, np.ndarray]]
 ) -> dict[str, np.ndarray]:
     """Pairs of each crowded row with its key's prefix bodies ranked before it."""
+    if not len(queries):
+        z = np.empty(0, np.int64)
+        return {"r": z, "s": z, "w": z, "kidx": z}
     kidx_all = queries["kidx"].to_numpy(np.int64)
-    rs: list[np.ndarray] = []
-    ss: list[np.ndarray] = []
-    ws: list[np.ndarray] = []
-    ks: list[np.ndarray] = []
     order = np.argsort(kidx_all, kind="stable")
     k_sorted = kidx_all[order]
     cut: list[int] = np.flatnonzero(np.r_[True, k_sorted[1:] != k_sorted[:-1]]).tolist()
     ends = [*cut[1:], len(order)]
-    if not len(order):
-        cut, ends = [], []
     r_all = queries["r"].to_numpy(np.int64)
     neg_all = queries["neg"].to_numpy(np.int64)
     w_all = queries["w"].to_numpy(np.int64)
+    rs: list[np.ndarray] = []
+    ss: list[np.ndarray] = []
+    ws: list[np.ndarray] = []
+    ks: list[np.ndarray] = []
     for lo, hi in zip(cut, ends):
         rows = order[lo:hi]
         kidx = int(k_sorted[lo])
@@ -702,9 +696,6 @@ def crowded_pairs(
         ss.append(s_ord[j])
         ws.append(w_all[rows][i])
         ks.append(np.full(len(i), kidx, np.int64))
-    if not rs:
-        z = np.empty(0, np.int64)
-        return {"r": z, "s": z, "w": z, "kidx": z}
     return {"r": np.concatenate(rs), "s": np.concatenate(ss), "w": np.concatenate(ws),
             "kidx": np.concatenate(ks)}  # fmt: skip
 
@@ -714,6 +705,11 @@ SIDE_META = {
     "big": object, "s_part": np.int64, "r_body": object, "done": bool, "jac": np.float64,
     "inside": np.float64, "words_r": np.int64, "words_s": np.int64, "agree": bool,
 }  # fmt: skip
+
+
+def _side_meta() -> pd.DataFrame:
+    """An empty frame of `gather_partition`'s columns."""
+    return pd.DataFrame({k: pd.Series(dtype=v) for k, v in SIDE_META.items()})
 
 
 def _load_side(work: str, stage: str, parts: Iterable[int], num_perm: int
@@ -797,7 +793,7 @@ def gather_partition(
     w = np.r_[df["w"].to_numpy(np.int64), big_pairs["w"]]
     kidx = np.r_[np.full(len(df), -1, np.int64), big_pairs["kidx"]]
     if not len(r):
-        return pd.DataFrame({k: pd.Series(dtype=v) for k, v in SIDE_META.items()})
+        return _side_meta()
     order = np.lexsort((kidx, s, r))
     r, s, w, kidx = r[order], s[order], w[order], kidx[order]
     new = np.r_[True, (r[1:] != r[:-1]) | (s[1:] != s[:-1])]
@@ -1317,7 +1313,7 @@ class DaskCleaner:
             self._write_round(round_dir, source, queries, prefixes)
             pairs = small_pairs.map_partitions(small_partition, offsets, meta=PAIR_META)
             by_part = pairs.set_index("r_part", divisions=list(range(nparts + 1)), sort=True)
-            gather_meta = pd.DataFrame({k: pd.Series(dtype=v) for k, v in SIDE_META.items()})
+            gather_meta = _side_meta()
             gathered = by_part.map_partitions(
                 gather_partition, work, source, str(round_dir), offsets, c.num_perm, threshold,
                 c.document_containment, meta=gather_meta,
@@ -1367,16 +1363,17 @@ class DaskCleaner:
                 {k: rows[k].to_numpy(np.int64) for k in ("r", "w", "kidx", "neg")},
                 QUERY_SCHEMA,
             )
+        kidx = np.concatenate([np.full(len(v[1]), v[0], np.int64) for v in prefixes.values()])
+        by_key = np.argsort(kidx, kind="stable")  # sorted in small row groups: see `prefixes`
         _write(
             str(folder / "prefix.parquet"),
             {
-                "kidx": np.concatenate(
-                    [np.full(len(v[1]), v[0], np.int64) for v in prefixes.values()]
-                ),  # fmt: skip
-                "s": np.concatenate([v[1] for v in prefixes.values()]).astype(np.int64),
-                "neg": np.concatenate([v[2] for v in prefixes.values()]).astype(np.int64),
+                "kidx": kidx[by_key],
+                "s": np.concatenate([v[1] for v in prefixes.values()]).astype(np.int64)[by_key],
+                "neg": np.concatenate([v[2] for v in prefixes.values()]).astype(np.int64)[by_key],
             },
             PREFIX_SCHEMA,
+            PREFIX_GROUP,
         )
         wanted = np.unique(np.concatenate([v[1] for v in prefixes.values()]).astype(np.int64))
         owner = np.searchsorted(self.offsets, wanted, "right") - 1

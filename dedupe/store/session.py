@@ -241,7 +241,8 @@ class Session:
 
     def records(self, ns: Iterable[int]) -> dict[int, Record | None]:
         """The living records of earlier articles (None for an article gone or unknown)."""
-        want = sorted({int(n) for n in ns} - self._records.keys())
+        known = self._records  # (not `- keys()`: that walks every record read so far)
+        want = sorted({int(n) for n in ns if int(n) not in known})
         if want:
             values = self.store.get("articles", want)
             for n, value in zip(want, values):
