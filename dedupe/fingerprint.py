@@ -25,6 +25,7 @@ Each segment gets up to two keys for counting boilerplate:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -164,11 +165,12 @@ WORDS_GROUP = 1 << 22  # characters of segments normalised and hashed together a
 class Norms(Sequence[str]):
     """The normalised text of each segment of a batch (or of a range of them): that of a
     segment of more than ``LONG_SEGMENT`` characters is not kept but normalised again
-    when asked for (only a short one is: as a headline, a line's shape, a title part)."""
+    when asked for (only a short one is: as a headline, a line's shape, a title part);
+    the others are kept packed (`_Packed`)."""
 
     def __init__(
         self,
-        kept: list[str | None],
+        kept: _Packed,
         articles: Sequence[Article],
         article_of: np.ndarray,
         starts: np.ndarray,
@@ -177,7 +179,7 @@ class Norms(Sequence[str]):
     ) -> None:
         self._kept = kept
         self._where = (articles, article_of, starts, ends)
-        self._rows = range(len(kept)) if rows is None else rows
+        self._rows = range(len(starts)) if rows is None else rows
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -192,7 +194,7 @@ class Norms(Sequence[str]):
         if isinstance(i, slice):
             return Norms(self._kept, *self._where, rows=self._rows[i])
         j = self._rows[i]
-        norm = self._kept[j]
+        norm = self._kept.get(j)
         if norm is None:
             articles, article_of, starts, ends = self._where
             text = articles[int(article_of[j])].text
@@ -202,9 +204,10 @@ class Norms(Sequence[str]):
 
 def _words(
     articles: Sequence[Article], article_of: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> tuple[list[str | None], Tokens, dict[int, int]]:
-    """Normalise and hash the words of every segment: the normalised texts (None for a
-    long segment), the words, and the spaces in each long segment's normalised text.
+) -> tuple[_Packed, Tokens, dict[int, int]]:
+    """Normalise and hash the words of every segment: the normalised texts (packed; none
+    kept for a long segment), the words, and the spaces in each long segment's
+    normalised text.
 
     Runs of segments of up to ``WORDS_GROUP`` characters are normalised and hashed
     together (a usual batch at once); a long segment a piece at a time
@@ -218,8 +221,10 @@ def _words(
         rows = np.arange(n, dtype=np.intp)
         texts = _texts(articles, article_of, starts, ends, rows)
         every = normalize_many(t.replace(SEP, " ") for _, t in texts)
-        return list[str | None](every), tokenize(every), {}
-    kept: list[str | None] = []
+        kept = _Packed()
+        kept.add(0, every)
+        return kept, tokenize(every), {}
+    kept = _Packed()
     spaces: dict[int, int] = {}
     words = _Growing((int(lengths.sum()) + n) // 2 + 1)  # words, each with a gap after
     counts = np.zeros(n, dtype=np.intp)
@@ -239,7 +244,7 @@ def _words(
             words.extend(found.hashes, found.owner + i, found.numeric)
             counts[i:stop] = found.counts
             lettered[i:stop] = found.lettered
-            kept += norms
+            kept.add(i, norms)
             i = stop
             continue
         text = articles[int(article_of[i])].text
@@ -251,11 +256,46 @@ def _words(
             lettered[i] += found.lettered[0]
             spaces[i] += piece.count(" ") + 1
         spaces[i] = max(spaces[i], 0)
-        kept.append(None)
         upcoming += 1
         i += 1
     hashes, owner, numeric = words.arrays()
     return kept, Tokens(hashes, owner, counts, lettered, numeric), spaces
+
+
+class _Packed:
+    """Normalised texts of runs of segments, each run as one UTF-8 byte string (the texts
+    joined by NUL, which no normalised text holds) and the offsets of its texts: about a
+    byte per character, against some 60 bytes more per text as a list of `str`. A
+    segment outside every run (a long one) has none kept."""
+
+    def __init__(self) -> None:
+        self._firsts: list[int] = []  # first segment of each run, increasing
+        self._runs: list[tuple[bytes, np.ndarray]] = []  # its bytes, and each text's start
+
+    def add(self, first: int, texts: Sequence[str]) -> None:
+        """The texts of segments ``first``, ``first + 1``, ... (after every earlier run)."""
+        if not texts:
+            return
+        data = SEP.join(texts).encode("utf-8", "surrogatepass")
+        cuts = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
+        bounds = np.empty(len(texts) + 1, dtype=np.int64)  # text k: [bounds[k], bounds[k+1] - 1)
+        bounds[0], bounds[1:-1], bounds[-1] = 0, cuts + 1, len(data) + 1
+        self._firsts.append(first)
+        self._runs.append((data, bounds))
+
+    def get(self, i: int) -> str | None:
+        """The normalised text of segment ``i``, or None if not kept."""
+        r = bisect_right(self._firsts, i) - 1
+        if r < 0:
+            return None
+        data, bounds = self._runs[r]
+        k = i - self._firsts[r]
+        if k >= len(bounds) - 1:
+            return None
+        return data[int(bounds[k]) : int(bounds[k + 1]) - 1].decode("utf-8", "surrogatepass")
+
+    def __len__(self) -> int:
+        return sum(len(b) - 1 for _, b in self._runs)
 
 
 class _Growing:

@@ -256,8 +256,8 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     texts = batch.texts(k)
     norms = batch.norms[span.start : span.stop]
     words = batch.tokens.counts[span.start : span.stop]
-    judged = batch.judged[span.start : span.stop].tolist()
-    keys = batch.keys[span.start : span.stop].tolist()
+    judged = batch.judged[span.start : span.stop]
+    keys = batch.keys[span.start : span.stop]
     removed = _boilerplate(batch, k, c, tables) if c.boilerplate else {}
     field_title = None
     if article.title is not None and article.title.strip():
@@ -283,16 +283,20 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
         indexed: dict[int, int] = {}  # exact key -> first kept segment with it
         kept: set[int] = set()
         hits: dict[int, tuple[int, float]] = {}
-        for i in range(len(texts)):
+        # only judged segments are looked up, and only they can be an earlier copy (a
+        # segment's key is that of its words, and whether it is judged depends on them
+        # alone), so only they are noted: a text of many short lines notes nothing
+        for i in np.flatnonzero(judged).tolist():
             if i in removed:
                 continue
-            if i != title and judged[i]:
-                hit = _repeat(span.start + i, span.start, keys[i], batch, indexed, kept)
+            key = int(keys[i])
+            if i != title:
+                hit = _repeat(span.start + i, span.start, key, batch, indexed, kept)
                 if hit is not None:
                     hits[i] = hit
                     continue
             kept.add(i)
-            indexed.setdefault(keys[i], i)
+            indexed.setdefault(key, i)
         for i, (at, score) in hits.items():
             if batch.kind(span.start + i) == "sentence" and not _in_run(i, at, hits, words[i]):
                 continue  # a sentence said twice (a quote repeated) is the article's
