@@ -78,3 +78,18 @@ def removals(results: Any) -> dict[str, tuple[Any, ...]]:
 
 def plain(records: list[Record], config: CleanerConfig = CONFIG) -> dict[str, tuple[Any, ...]]:
     return removals(Cleaner(config).clean(records))
+
+
+def story(seed: int, end: str = "") -> str:
+    """A small synthetic story of three 25-word paragraphs (each ended by ``end``), all
+    different for different seeds: the index tests' stand-in for distinct articles."""
+    words = ["council", "harbour", "budget", "winter", "museum", "railway", "tariff",
+             "vaccine", "clinic", "festival"]  # fmt: skip
+    body = [
+        " ".join(
+            words[(seed * 7 + i * 3 + j) % len(words)] + str(seed * 100 + i) for j in range(25)
+        )
+        + end
+        for i in range(3)
+    ]
+    return f"Story number {seed}\n\n" + "\n\n".join(body)

@@ -13,7 +13,7 @@ import pytest
 from dedupe import Cleaner, CleanerConfig
 from dedupe.store import open_store
 
-from .daily_corpus import CONFIG, Record, daily, plain, removals
+from .daily_corpus import CONFIG, Record, daily, plain, removals, story
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -107,7 +107,9 @@ def test_a_stream_differs_from_a_run_only_by_boilerplate_counted_so_far(
 
 def test_a_stream_removes_a_line_once_its_count_is_reached() -> None:
     footer = "Follow the Harbour Times on social media for more."
-    records = [{"id": f"a{i}", "site": "ht", "text": _story(i) + "\n\n" + footer} for i in range(8)]
+    records = [
+        {"id": f"a{i}", "site": "ht", "text": story(i, ".") + "\n\n" + footer} for i in range(8)
+    ]
     config = CleanerConfig(site_field="site", boilerplate_min_docs=5)
     streamed = list(Cleaner(config).stream(records))
     two_pass = list(Cleaner(config).clean(records))
@@ -124,29 +126,3 @@ def test_a_stream_continues_against_the_index(days: list[list[Record]], tmp_path
     runs = list(store.items("runs"))
     assert len(runs) == -(-len(days[0] + days[1]) // 1000) + 1
     store.close()
-
-
-def _story(seed: int) -> str:
-    words = [
-        "council",
-        "harbour",
-        "budget",
-        "winter",
-        "museum",
-        "railway",
-        "tariff",
-        "vaccine",
-        "clinic",
-        "festival",
-    ]
-    body = [
-        " ".join(
-            words[(seed * 7 + i * 3 + j) % len(words)] + str(seed * 100 + i) for j in range(25)
-        )
-        + "."
-        for i in range(3)
-    ]
-    return f"Story number {seed}\n\n" + "\n\n".join(body)
-
-
-_ = Any

@@ -24,7 +24,7 @@ from dedupe.cli import cli
 from dedupe.indexed import Daily, day_number
 from dedupe.store import Changes, MemoryStore, SchemeError, Store, open_store
 
-from .daily_corpus import CONFIG, Record, daily, date, removals
+from .daily_corpus import CONFIG, Record, daily, date, removals, story
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -313,9 +313,9 @@ def test_export_and_import_move_an_index_between_stores(
 
 def test_the_window_forgets_articles_and_counts(tmp_path: Path, target: str) -> None:
     footer = "Read more stories from the Valley Herald every day."
-    first = [{"id": f"a{i}", "site": "vh", "text": _story(i) + "\n\n" + footer} for i in range(6)]
-    later = [{"id": "copy", "site": "vh", "text": _story(0)},
-             {"id": "new", "site": "vh", "text": _story(50) + "\n\n" + footer}]  # fmt: skip
+    first = [{"id": f"a{i}", "site": "vh", "text": story(i) + "\n\n" + footer} for i in range(6)]
+    later = [{"id": "copy", "site": "vh", "text": story(0)},
+             {"id": "new", "site": "vh", "text": story(50) + "\n\n" + footer}]  # fmt: skip
     config = CleanerConfig(site_field="site")
     list(Cleaner(config, index=target, daily=Daily(run_date=date(0))).clean(first))
     # 10 days later with a 30-day window: the copy is dropped, the footer removed
@@ -372,28 +372,6 @@ def test_dates_come_from_the_date_field() -> None:
     assert day_number("2024-03-01T23:30:00-02:00") == day_number("2024-03-02")
     assert day_number(86400 * 3) == 3
     assert day_number("March 1") is None and day_number(None) is None
-
-
-def _story(seed: int) -> str:
-    words = [
-        "council",
-        "harbour",
-        "budget",
-        "winter",
-        "museum",
-        "railway",
-        "tariff",
-        "vaccine",
-        "clinic",
-        "festival",
-    ]
-    body = [
-        " ".join(
-            words[(seed * 7 + i * 3 + j) % len(words)] + str(seed * 100 + i) for j in range(25)
-        )
-        for i in range(3)
-    ]
-    return f"Story number {seed}\n\n" + "\n\n".join(body)
 
 
 # -- the format of the packed values ------------------------------------------------------

@@ -283,10 +283,10 @@ class Session:
 
     def name(self, n: int) -> tuple[str, int, int] | None:
         """(id, run, day) of an earlier article, tombstones included."""
-        if n in self._pending:
-            rec: Record | None = self._pending[n]
-        else:
-            self.records([n])
+        rec: Record | None = self._pending.get(n)
+        if rec is None:
+            if n not in self._records:  # (a report names the same few articles many times)
+                self.records([n])
             rec = self._records.get(n)
         return None if rec is None else (rec.id, rec.run, rec.day)
 
