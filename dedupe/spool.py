@@ -21,6 +21,7 @@ them back longest first, a chunk at a time: memory holds 16 bytes per article
 from __future__ import annotations
 
 import array
+import contextlib
 import mmap
 import os
 import pickle
@@ -114,11 +115,14 @@ class BodySpool:
         if len(lengths) != n:
             raise ValueError("one length per body")
         for name in self.ROWS + self.ANCHORS:
-            column = np.ascontiguousarray(getattr(bodies, name))
+            column = np.asarray(getattr(bodies, name))
             if name not in self._files:
                 self._files[name] = tempfile.TemporaryFile(buffering=BUFFER, dir=self._dir)  # noqa: SIM115
                 self._layout[name] = (column.dtype, column.shape[1:])
-            self._files[name].write(column.tobytes())
+            dtype, shape = self._layout[name]
+            if column.shape[1:] != shape:
+                raise ValueError(f"{name}: rows of {column.shape[1:]}, not {shape}")
+            self._files[name].write(np.ascontiguousarray(column, dtype=dtype).tobytes())
         per_article = np.bincount(bodies.anchor_owner, minlength=n)
         self._anchors.extend((self._anchors[-1] + np.cumsum(per_article)).tolist())
         self.lengths.extend(lengths)
@@ -186,4 +190,5 @@ class _Mapped:
 
     def close(self) -> None:
         if self._map is not None:
-            self._map.close()
+            with contextlib.suppress(BufferError):  # a view still held (an error mid-read):
+                self._map.close()  # the map goes with it
