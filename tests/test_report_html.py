@@ -103,6 +103,33 @@ def test_summary_groups_spellings_by_words() -> None:
     assert row["removed"]["boilerplate"]["segments"] == 10
 
 
+def test_summary_groups_stay_bounded_when_most_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``MAX_GROUPS`` the rarer half of the groups is forgotten, so a table full of
+    groups seen twice is pruned once per ``MAX_GROUPS // 2`` new groups, not at every
+    new one (which made a million-article run quadratic); the frequent ones stay."""
+    from dedupe.report import summary as summary_module
+
+    monkeypatch.setattr(summary_module, "MAX_GROUPS", 100)
+    summary = Summary()
+    prunes = 0
+    forget = summary._forget_rare
+
+    def counted() -> None:
+        nonlocal prunes
+        prunes += 1
+        forget()
+
+    monkeypatch.setattr(summary, "_forget_rare", counted)
+    for k in range(5_000):
+        for _ in range(2):  # every group seen twice
+            summary._group("paragraph", f"paragraph number {k} of a long report")
+        if k % 10 == 0:
+            summary._group("boilerplate", "Share this story")  # frequent all along
+        assert len(summary._groups) <= 100
+    assert prunes <= 5_000 // 50 + 1
+    assert summary.top()[0]["text"] == "Share this story"
+
+
 def test_empty_summary_lines_have_no_division_by_zero() -> None:
     lines = Summary().lines()
     assert lines[0].startswith("documents: 0 read")

@@ -21,7 +21,7 @@ from ..normalize import normalize, words
 from ..records import RULES, Result, Rule
 
 TOP_GROUPS = 20  # most frequent removed segments listed in the summary row
-MAX_GROUPS = 100_000  # groups held while counting; past this, single occurrences are dropped
+MAX_GROUPS = 100_000  # groups held while counting; past this, the rarer half is dropped
 MAX_SPELLINGS = 50  # distinct spellings counted per group
 SUMMARY_RULE = "summary"
 
@@ -85,12 +85,22 @@ class Summary:
         key = (rule, group_key(text))
         group = self._groups.get(key)
         if group is None:
-            if len(self._groups) >= MAX_GROUPS:  # keep memory bounded: forget the singletons
-                self._groups = {k: g for k, g in self._groups.items() if g.count > 1}
+            if len(self._groups) >= MAX_GROUPS:
+                self._forget_rare()
             group = self._groups[key] = _Group(rule)
         group.count += 1
         if text in group.spellings or len(group.spellings) < MAX_SPELLINGS:
             group.spellings[text] += 1
+
+    def _forget_rare(self) -> None:
+        """Keep memory bounded: keep only the groups counted more often than the one at
+        the middle of the counts (at most half of them), so that the next prune is at
+        least ``MAX_GROUPS // 2`` new groups away. (Keeping every group seen twice or
+        more, as before, left the table full when most were: a prune at every new group,
+        a quadratic run on a million articles.)"""
+        counts = sorted((g.count for g in self._groups.values()), reverse=True)
+        floor = counts[min(MAX_GROUPS // 2, len(counts) - 1)]
+        self._groups = {k: g for k, g in self._groups.items() if g.count > floor}
 
     # -- derived figures -------------------------------------------------
 
