@@ -294,9 +294,6 @@ class _Packed:
             return None
         return data[int(bounds[k]) : int(bounds[k + 1]) - 1].decode("utf-8", "surrogatepass")
 
-    def __len__(self) -> int:
-        return sum(len(b) - 1 for _, b in self._runs)
-
 
 class _Growing:
     """The words' arrays (hash, segment, holds a digit), filled as pieces come: made as
