@@ -403,6 +403,7 @@ def distinct_words(tokens: Tokens) -> np.ndarray:
 
 
 BODY_BLOCK = 1 << 20  # words of bodies shingled and hashed at a time: bounds those arrays
+LONG_PIECE = 1 << 16  # words of one long body at a time (its arrays add ~50 bytes a word)
 _POSITION = np.uint64(0x9E3779B97F4A7C15)  # `sequence_digest`'s weight of a word's position
 
 
@@ -501,7 +502,7 @@ def _long_body(
     hasher: Hasher,
 ) -> None:
     """`bodies` for one article with many words (``lo:hi`` of ``tokens``), in pieces of
-    ``BODY_BLOCK`` words: each piece's shingles start with the last ``n - 1`` kept words
+    ``LONG_PIECE`` words: each piece's shingles start with the last ``n - 1`` kept words
     before it, so every shingle is counted once, as over the whole body."""
     n = config.shingle_size
     carry = np.empty(0, dtype=np.uint64)  # the kept words no shingle has ended at yet
@@ -509,8 +510,8 @@ def _long_body(
     signature = np.full(hasher.num_perm, 0xFFFFFFFF, dtype=np.uint32)
     total = np.zeros(1, dtype=np.uint64)  # the digest's sum over the words so far
     count = 0
-    for a in range(lo, hi, BODY_BLOCK):
-        b = min(a + BODY_BLOCK, hi)
+    for a in range(lo, hi, LONG_PIECE):
+        b = min(a + LONG_PIECE, hi)
         kept = keep[tokens.owner[a:b]]
         hashes = tokens.hashes[a:b][kept]
         numeric = tokens.numeric[a:b][kept]

@@ -59,8 +59,10 @@ def test_bodies_do_not_depend_on_the_block(
     ):
         whole = bodies(batch, keep, CONFIG, hasher)
         monkeypatch.setattr(fingerprint, "BODY_BLOCK", block)
+        monkeypatch.setattr(fingerprint, "LONG_PIECE", max(1, block // 2))
         _same(bodies(batch, keep, CONFIG, hasher), whole)
         monkeypatch.setattr(fingerprint, "BODY_BLOCK", 1 << 20)
+        monkeypatch.setattr(fingerprint, "LONG_PIECE", 1 << 16)
     assert int(np.diff(batch.first).max()) > 100  # the long article was cut into pieces
 
 
