@@ -16,9 +16,15 @@ from dedupe.store import open_store
 from .daily_corpus import CONFIG, Record, daily, plain, removals, story
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite-folding", "redis"])
 def index_at(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
+    if request.param == "sqlite-folding":  # the recent twins folded in on some days
+        from dedupe.store import sqlite
+
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setattr(sqlite, "MERGE_MIN_ROWS", 0)
+        monkeypatch.setattr(sqlite, "MERGE_SHARE", 0.6)
+    if request.param.startswith("sqlite"):
         return str(tmp_path / "index.db")
     url: str = request.getfixturevalue("redis_url")
     return url

@@ -136,7 +136,20 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 # -- the stores ------------------------------------------------------------------------
 
 
-def test_the_stores_answer_alike(tmp_path: Path, redis_url: str) -> None:
+@pytest.mark.parametrize(
+    "merge",
+    [(1 << 60, 1.0), (0, 0.0), (0, 0.125)],
+    ids=["recent-twins-only", "merged-at-every-commit", "merged-once-then-recent"],
+)
+def test_the_stores_answer_alike(
+    tmp_path: Path, redis_url: str, merge: tuple[int, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite store answers alike whether its rows are in the large tables, in their
+    recent twins, or in both (a value replaced, a pair removed after the fold)."""
+    from dedupe.store import sqlite
+
+    monkeypatch.setattr(sqlite, "MERGE_MIN_ROWS", merge[0])
+    monkeypatch.setattr(sqlite, "MERGE_SHARE", merge[1])
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 2**64, 300, dtype=np.uint64)
     ns = rng.integers(0, 5000, 300, dtype=np.uint64)
@@ -154,7 +167,13 @@ def test_the_stores_answer_alike(tmp_path: Path, redis_url: str) -> None:
         ch = Changes()
         ch.unlink("bands", keys[:10], ns[:10])
         ch.drop("counts", int(keys[0]))
+        for k in keys[5:8].tolist():
+            ch.set("counts", k, b"replaced")
+        ch.link("bands", keys[20:40], ns[20:40] + np.uint64(7))
         store.commit(ch)
+        if isinstance(store, sqlite.SQLiteStore):
+            assert store.count("bands") == 300 + 400 - 10 + 20
+            assert store.count("counts") == 49
         query = np.r_[keys[::3], keys[:5], np.uint64(12345)]
         pos, found = store.lookup("bands", query, 64)
         answers.append(

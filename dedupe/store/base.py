@@ -156,8 +156,9 @@ class Store(ABC):
 def expand(
     keys: np.ndarray, found_keys: np.ndarray, found_ns: np.ndarray, limit: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Turn the (key, n) pairs a store found for the distinct ``keys`` into `Store.lookup`'s
-    answer: (position, n) for each position of ``keys``, at most ``limit`` smallest n per key."""
+    """Turn the (key, n) pairs a store found for the distinct ``keys`` (a pair may come
+    twice) into `Store.lookup`'s answer: (position, n) for each position of ``keys``, at
+    most ``limit`` smallest n per key."""
     keys = np.asarray(keys, dtype=np.uint64)
     if not len(keys) or not len(found_keys):
         return np.zeros(0, np.intp), np.zeros(0, np.int64)
@@ -165,6 +166,8 @@ def expand(
     found_ns = found_ns.astype(np.int64, copy=False)
     order = np.lexsort((found_ns, found_keys))
     fk, fn = found_keys[order], found_ns[order]
+    once = np.r_[True, (fk[1:] != fk[:-1]) | (fn[1:] != fn[:-1])]
+    fk, fn = fk[once], fn[once]
     start = np.searchsorted(fk, fk, "left")
     keep = np.arange(len(fk)) - start < limit
     fk, fn = fk[keep], fn[keep]

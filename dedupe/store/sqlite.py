@@ -3,7 +3,19 @@
 Tables: ``meta(name, value)``; one ``kv_<table>(k INTEGER PRIMARY KEY, v BLOB)`` per
 key-value table; one ``mm_<multimap>(k, n)`` per multimap (a ``WITHOUT ROWID`` table
 keyed by both, so a lookup reads the smallest article numbers of a key first). Keys
-are the unsigned 64-bit keys stored as signed integers. A new file has 16 KiB pages (an
+are the unsigned 64-bit keys stored as signed integers.
+
+Each table has a small twin, ``<table>_recent``, that a run's writes go to: keys of new
+articles (band keys, anchors, digests, segment keys) are random, so writing a day's
+rows into the large tables would touch nearly every page of their B-trees (at 1M
+articles, ~1 GB written to the journal and checkpointed back, every day), while the
+twin is small enough to stay in the page cache. Reads look in both (a recent value
+wins). When the twins hold more than ``MERGE_SHARE`` of the rows of the large tables
+(and at least ``MERGE_MIN_ROWS``), a commit folds them into the large tables, in key
+order, as part of the same transaction: each large table is rewritten once per
+merge, not once per day. Deletions (a window's pruning) go to both at once.
+
+A new file has 16 KiB pages (an
 article record is ~800 bytes: 4 KiB pages would leave a fifth of them empty); reads go
 through a memory map of the file, and a run's changes stay in a 128 MiB page cache until
 it commits. Lookups are one statement per batch of keys (a join with ``json_each``).
@@ -17,6 +29,7 @@ uncommitted, which SQLite rolls back: the file stays as it was.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import sqlite3
@@ -31,17 +44,26 @@ CHUNK = 50_000  # keys per query
 PAGE_SIZE = 16_384  # bytes per page of a new file: 19 article records to a page, not 4
 MMAP_SIZE = 1 << 32  # bytes of the file mapped for reading (SQLite caps it at its own limit)
 CACHE_KIB = 128 * 1024  # page cache
+MERGE_SHARE = 0.125  # the recent twins are folded in past this share of the large tables' rows
+MERGE_MIN_ROWS = 1_000_000  # ... and this many rows (a small index stays in its twins)
+_LAYERS: tuple[str, ...] = ("", "_recent")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # rows of each large table after the last merge (how large "large" is)
+    "CREATE TABLE IF NOT EXISTS merged(name TEXT PRIMARY KEY, rows INTEGER NOT NULL)",
     *(
-        f"CREATE TABLE IF NOT EXISTS kv_{t}(k INTEGER PRIMARY KEY, v BLOB NOT NULL)"
+        f"CREATE TABLE IF NOT EXISTS kv_{t}{layer}(k INTEGER PRIMARY KEY, v BLOB NOT NULL)"
         for t in KV_TABLES
+        for layer in _LAYERS
     ),
     *(
-        f"CREATE TABLE IF NOT EXISTS mm_{t}(k INTEGER, n INTEGER, PRIMARY KEY(k, n)) WITHOUT ROWID"
+        f"CREATE TABLE IF NOT EXISTS mm_{t}{layer}(k INTEGER, n INTEGER, PRIMARY KEY(k, n)) "
+        "WITHOUT ROWID"
         for t in MULTIMAPS
+        for layer in _LAYERS
     ),
 ]
+_TABLES = [f"kv_{t}" for t in KV_TABLES] + [f"mm_{t}" for t in MULTIMAPS]
 
 
 class SQLiteStore(Store):
@@ -75,10 +97,16 @@ class SQLiteStore(Store):
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.location}: not an index ({exc})") from None
         self._held = False
+        self._layers = _LAYERS
         if not {"meta", *(f"kv_{t}" for t in KV_TABLES)} <= have:
             if have - {"meta"} and not have & {f"kv_{t}" for t in KV_TABLES}:
                 raise StoreError(f"{self.location}: an SQLite file, but not a dedupe index")
             self._create()
+        elif not {f"{t}_recent" for t in _TABLES} <= have:  # an index of an earlier version
+            if os.access(self.path, os.W_OK):
+                self._create()
+            else:  # read-only: nothing to fold, nothing will be written
+                self._layers = ("",)
 
     def _create(self) -> None:
         self.lock()
@@ -121,26 +149,33 @@ class SQLiteStore(Store):
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
             for table, gone in changes.delete.items():
                 doomed = signed(np.array(sorted(gone), np.uint64))
-                db.executemany(f"DELETE FROM kv_{table} WHERE k = ?", ((k,) for k in doomed))
+                for layer in self._layers:
+                    db.executemany(
+                        f"DELETE FROM kv_{table}{layer} WHERE k = ?", ((k,) for k in doomed)
+                    )
             for table, values in changes.put.items():
                 items = sorted(values.items())
                 keys = signed(np.array([k for k, _ in items], dtype=np.uint64))
                 db.executemany(
-                    f"INSERT OR REPLACE INTO kv_{table} VALUES (?, ?)",
+                    f"INSERT OR REPLACE INTO kv_{table}{self._layers[-1]} VALUES (?, ?)",
                     zip(keys, (v for _, v in items)),
                 )
             for table in changes.remove:
                 k, n = changes.pairs(changes.remove, table)
-                db.executemany(
-                    f"DELETE FROM mm_{table} WHERE k = ? AND n = ?", zip(signed(k), n.tolist())
-                )
+                for layer in self._layers:
+                    db.executemany(
+                        f"DELETE FROM mm_{table}{layer} WHERE k = ? AND n = ?",
+                        zip(signed(k), n.tolist()),
+                    )
             for table in changes.add:
                 k, n = changes.pairs(changes.add, table)
                 order = np.lexsort((n, k))  # in key order: B-tree inserts touch pages in order
                 db.executemany(
-                    f"INSERT OR IGNORE INTO mm_{table} VALUES (?, ?)",
+                    f"INSERT OR IGNORE INTO mm_{table}{self._layers[-1]} VALUES (?, ?)",
                     zip(signed(k[order]), n[order].tolist()),
                 )
+            if self._due():
+                self._merge()
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
@@ -149,6 +184,33 @@ class SQLiteStore(Store):
             ) from None
         finally:
             self._held = False
+
+    def _due(self) -> bool:
+        """Whether the recent twins have grown enough to be folded into the large tables."""
+        if len(self._layers) == 1:
+            return False
+        recent = sum(self._rows(f"{t}_recent") for t in _TABLES)
+        return recent >= max(MERGE_MIN_ROWS, MERGE_SHARE * self._merged_rows())
+
+    def _merged_rows(self) -> int:
+        known = dict(self._db.execute("SELECT name, rows FROM merged").fetchall())
+        for t in set(_TABLES) - set(known):  # an index of an earlier version: counted once
+            known[t] = self._rows(t)
+            self._db.execute("INSERT INTO merged VALUES (?, ?)", (t, known[t]))
+        return sum(known.values())
+
+    def _rows(self, table: str) -> int:
+        return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def _merge(self) -> None:
+        """Fold the recent twins into the large tables (in key order) and empty them."""
+        db = self._db
+        for t in _TABLES:
+            verb = "REPLACE" if t.startswith("kv_") else "IGNORE"
+            order = "k" if t.startswith("kv_") else "k, n"
+            db.execute(f"INSERT OR {verb} INTO {t} SELECT * FROM {t}_recent ORDER BY {order}")
+            db.execute(f"DELETE FROM {t}_recent")
+            db.execute("INSERT OR REPLACE INTO merged VALUES (?, ?)", (t, self._rows(t)))
 
     # -- reading --------------------------------------------------------------------
 
@@ -165,11 +227,12 @@ class SQLiteStore(Store):
         found: dict[int, bytes] = {}
         for lo in range(0, len(wanted), CHUNK):
             part = json.dumps(signed(np.unique(wanted[lo : lo + CHUNK])))
-            rows = self._db.execute(
-                f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table} ON k = value",
-                (part,),
-            ).fetchall()
-            found.update(rows)
+            for layer in self._layers:  # a recent value replaces an older one
+                rows = self._db.execute(
+                    f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table}{layer} ON k = value",
+                    (part,),
+                ).fetchall()
+                found.update(rows)
         values = [found.get(k) for k in signed(wanted)]
         return values
 
@@ -181,7 +244,10 @@ class SQLiteStore(Store):
         for lo in range(0, len(distinct), CHUNK):
             part = json.dumps(signed(distinct[lo : lo + CHUNK]))
             rows = self._db.execute(
-                f"SELECT k, n FROM json_each(?) CROSS JOIN mm_{table} ON k = value",
+                " UNION ALL ".join(  # a pair in both layers: once in `expand`
+                    f"SELECT k, n FROM json_each(?1) CROSS JOIN mm_{table}{layer} ON k = value"
+                    for layer in self._layers
+                ),
                 (part,),
             ).fetchall()
             if rows:
@@ -195,17 +261,34 @@ class SQLiteStore(Store):
     def items(self, table: str) -> Iterator[tuple[int, bytes]]:
         # unsigned order: the keys stored as non-negative integers, then the negative ones
         for where in ("k >= 0", "k < 0"):
-            cursor = self._db.execute(f"SELECT k, v FROM kv_{table} WHERE {where} ORDER BY k")
-            while True:
-                rows = cursor.fetchmany(10_000)
-                if not rows:
-                    break
-                keys = unsigned([k for k, _ in rows]).tolist()
-                yield from zip(keys, (v for _, v in rows))
+            layers = [self._rows_of(f"kv_{table}{layer}", where) for layer in self._layers]
+            last: int | None = None
+            # both in key order; of a key in both, the recent value (merged after) wins
+            for k, _, v in heapq.merge(*layers):
+                if k == last:
+                    continue
+                last = k
+                yield int(unsigned([k])[0]), v
+
+    def _rows_of(self, table: str, where: str) -> Iterator[tuple[int, int, bytes]]:
+        """(key, -layer, value) in key order: the recent twin's row first of equal keys."""
+        rank = -1 if table.endswith("_recent") else 0
+        cursor = self._db.execute(f"SELECT k, v FROM {table} WHERE {where} ORDER BY k")
+        while True:
+            rows = cursor.fetchmany(10_000)
+            if not rows:
+                break
+            for k, v in rows:
+                yield k, rank, v
 
     def count(self, table: str) -> int:
-        prefix = "mm" if table in MULTIMAPS else "kv"
-        return int(self._db.execute(f"SELECT count(*) FROM {prefix}_{table}").fetchone()[0])
+        name = f"mm_{table}" if table in MULTIMAPS else f"kv_{table}"
+        total = sum(self._rows(f"{name}{layer}") for layer in self._layers)
+        if len(self._layers) > 1:  # less what both hold
+            on = "USING (k, n)" if table in MULTIMAPS else "USING (k)"
+            both = self._db.execute(f"SELECT count(*) FROM {name}_recent JOIN {name} {on}")
+            total -= int(both.fetchone()[0])
+        return total
 
     def nbytes(self) -> int:
         total = 0
@@ -216,7 +299,16 @@ class SQLiteStore(Store):
         return total
 
     def vacuum(self) -> None:
-        """Checkpoint the WAL into the file and repack it (needs no other writer)."""
+        """Fold the recent twins in, checkpoint the WAL into the file and repack it (needs
+        no other writer)."""
+        if len(self._layers) > 1:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._merge()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
