@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = corpus.read_text("utf-8").splitlines(keepends=True)
     days = []
     for d in range(args.runs + 1):
-        path = scratch / f"day{d}-{args.day}.jsonl"
+        path = scratch / f"day{d}-{args.day}-of-{total}.jsonl"  # (of this corpus)
         if not path.exists():
             path.write_text("".join(lines[d * args.day : (d + 1) * args.day]), "utf-8")
         days.append(path)

@@ -226,7 +226,7 @@ def _words(
         return kept, tokenize(every), {}
     kept = _Packed()
     spaces: dict[int, int] = {}
-    words = _Growing((int(lengths.sum()) + n) // 2 + 1)  # words, each with a gap after
+    words = _Growing((int(lengths.sum()) + n) // 2 + 1, n)  # words, each with a gap after
     counts = np.zeros(n, dtype=np.intp)
     lettered = np.zeros(n, dtype=np.intp)
     total = np.zeros(n + 1, dtype=np.int64)
@@ -298,12 +298,13 @@ class _Packed:
 class _Growing:
     """The words' arrays (hash, segment, holds a digit), filled as pieces come: made as
     large as ``room`` words at once (memory the system gives only where written), grown
-    if ever needed, cut to size at the end; never a second copy."""
+    if ever needed, cut to size at the end; never a second copy. The segment numbers of
+    fewer than 2**31 ``segments`` are int32 (13 bytes a word, not 17)."""
 
-    def __init__(self, room: int) -> None:
+    def __init__(self, room: int, segments: int) -> None:
         self.size = 0
         self.hashes = np.empty(room, dtype=np.uint64)
-        self.owner = np.empty(room, dtype=np.intp)
+        self.owner = np.empty(room, dtype=np.int32 if segments < 2**31 else np.intp)
         self.numeric = np.empty(room, dtype=np.bool_)
 
     def extend(self, hashes: np.ndarray, owner: np.ndarray, numeric: np.ndarray) -> None:

@@ -185,7 +185,7 @@ class Tokens:
     """The words of a batch of segments: 64-bit hashes and the segment of each word."""
 
     hashes: np.ndarray  # uint64, one per word
-    owner: np.ndarray  # intp, segment number of each word (non-decreasing)
+    owner: np.ndarray  # intp or int32, segment number of each word (non-decreasing)
     counts: np.ndarray  # intp, words per segment
     lettered: np.ndarray  # intp, words with a letter per segment (figures excluded)
     numeric: np.ndarray  # bool, one per word: the word holds a digit
