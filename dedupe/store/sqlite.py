@@ -44,8 +44,8 @@ CHUNK = 50_000  # keys per query
 PAGE_SIZE = 16_384  # bytes per page of a new file: 19 article records to a page, not 4
 MMAP_SIZE = 1 << 32  # bytes of the file mapped for reading (SQLite caps it at its own limit)
 CACHE_KIB = 128 * 1024  # page cache
-MERGE_SHARE = 0.125  # the recent twins are folded in past this share of the large tables' rows
-MERGE_MIN_ROWS = 1_000_000  # ... and this many rows (a small index stays in its twins)
+MERGE_SHARE = 1 / 16  # the recent twins are folded in past this share of the large tables' rows
+MERGE_MIN_ROWS = 500_000  # ... and this many rows (a small index stays in its twins)
 _LAYERS: tuple[str, ...] = ("", "_recent")
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
