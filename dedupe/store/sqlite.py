@@ -10,15 +10,17 @@ articles (band keys, anchors, digests, segment keys) are random, so writing a da
 rows into the large tables would touch nearly every page of their B-trees (at 1M
 articles, ~1 GB written to the journal and checkpointed back, every day), while the
 twin is small enough to stay in the page cache. Reads look in both (a recent value
-wins). When the twins hold more than ``MERGE_SHARE`` of the rows of the large tables
-(and at least ``MERGE_MIN_ROWS``), a commit folds them into the large tables, in key
-order, as part of the same transaction: each large table is rewritten once per
-merge, not once per day. Deletions (a window's pruning) go to both at once.
+wins). Once the twins hold ``MERGE_SHARE`` of the rows of the large tables (and at
+least ``MERGE_MIN_ROWS``), a commit folds them into the large tables, in key order, as
+part of the same transaction: each large table is rewritten once per fold (each
+time the twins reach a sixteenth of it), not once per day; the twins' pages are then
+reused. Deletions (a window's pruning) go to both layers, so they still touch the
+large tables' pages.
 
-A new file has 16 KiB pages (an
-article record is ~800 bytes: 4 KiB pages would leave a fifth of them empty); reads go
-through a memory map of the file, and a run's changes stay in a 128 MiB page cache until
-it commits. Lookups are one statement per batch of keys (a join with ``json_each``).
+A new file has 16 KiB pages (an article record is ~800 bytes: 4 KiB pages would leave a
+fifth of them empty); reads go through a memory map of the file, and a run's changes
+stay in a 128 MiB page cache until it commits. Lookups are one statement per batch of
+keys (a join with ``json_each``).
 
 The writer lock is SQLite's own: a run opens a ``BEGIN IMMEDIATE`` transaction before
 it reads and commits it at the end, so a second run waits (and says so) until the
