@@ -223,6 +223,16 @@ def day_runs(
     return times
 
 
+def commit() -> str:
+    """The commit of dedupe measured (with ``+`` if the tree has changes)."""
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "dedupe"], capture_output=True, text=True
+    )
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
+
+
 class RedisServer:
     def __init__(self, folder: Path) -> None:
         with socket.socket() as s:
@@ -264,14 +274,15 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         f"machine. Command: `{info['command']}`.",
         "",
         "| indexed articles | store | bytes per article | lookups (articles/s) "
-        "| day with index (s) | day without (s) | ratio |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| day with index (s) | day without (s) | ratio | load during the days | dedupe at |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['size']:,} | {r['store']} | {r['bytes_per_article']:,.0f} | "
             f"{r['lookups']:,.0f} | {r['with']:.2f} | {r['without']:.2f} | "
-            f"{r['without'] / r['with']:.2f}× |"
+            f"{r['without'] / r['with']:.2f}× | {r.get('load', '?')} | "
+            f"{r.get('commit', info['commit'])} |"
         )
     lines += ["", MARK_END]
     return "\n".join(lines)
@@ -287,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scratch", type=Path, default=CACHE / "index")
     ap.add_argument("--readme", type=Path, help="regenerate the table in this file")
     ap.add_argument("--json", type=Path, default=CACHE / "index" / "results.json")
+    ap.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the rows of --json that this run does not measure (each row says its load "
+        "and commit): re-measure one size or store without rebuilding the others",
+    )
     args = ap.parse_args(argv)
     load_start = os.getloadavg()[0]
     scratch: Path = args.scratch
@@ -337,12 +354,15 @@ def main(argv: list[str] | None = None) -> int:
                 nbytes = server.used() - base_memory
             rate = statistics.median(lookups(store, days[1]) for _ in range(3))
             store.close()
+            load = os.getloadavg()[0]
             with_index, without = paired_runs(days[1:], target, scratch / "out", FIRST_DAY + size)
+            load_end = os.getloadavg()[0]
             row = {
                 "size": size, "store": kind, "bytes_per_article": nbytes / size,
                 "build_seconds": built, "lookups": rate,
                 "with": statistics.median(with_index), "without": statistics.median(without),
                 "with_runs": with_index, "without_runs": without,
+                "load": f"{load:.1f}-{load_end:.1f}", "commit": commit(),
             }  # fmt: skip
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -352,9 +372,14 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": cpu(), "cores": os.cpu_count(), "python": sys.version.split()[0],
         "day": args.day, "runs": args.runs,
         "shape": ", ".join(f"{k} {v:.2f}" for k, v in shape.items()),
-        "load": f"{load_start:.1f}, {os.getloadavg()[0]:.1f}",
+        "load": f"{load_start:.1f}, {os.getloadavg()[0]:.1f}", "commit": commit(),
         "command": " ".join(["python", "bench/index.py", *sys.argv[1:]]),
     }  # fmt: skip
+    if args.update and args.json.exists():
+        measured = {(r["size"], r["store"]) for r in rows}
+        earlier = json.loads(args.json.read_text())["rows"]
+        rows += [r for r in earlier if (r["size"], r["store"]) not in measured]
+        rows.sort(key=lambda r: (r["size"], r["store"] != "sqlite"))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"info": info, "rows": rows}, indent=1))
     table = render(rows, info)

@@ -482,10 +482,32 @@ def _record(signum: int, frame: Any) -> None:
     _late.append(signum)
 
 
+MMAP_THRESHOLD = 4 << 20  # bytes: larger allocations are mapped, and unmapped when freed
+
+
+def fix_mmap_threshold() -> None:
+    """Have glibc map every allocation of 4 MiB or more and give it back when freed. By
+    default its threshold rises to the size of the largest block freed (up to 32 MiB),
+    and freed blocks under it stay in the heap: after the first pass over a 20 MB
+    article, tens of MB of freed arrays stayed resident (peak RSS 185 MiB, 147 MiB with
+    this). A ``MALLOC_MMAP_THRESHOLD_`` in the environment is left as the user set it;
+    other C libraries are left alone. For the command only: a library does not change
+    its host process's allocator."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+        if hasattr(libc, "gnu_get_libc_version"):  # glibc (musl has mallopt but ignores it)
+            libc.mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+
+
 def main() -> None:
     """The console entry point. Outside the commands' work (which `_guarded` makes
     interruptible), SIGINT/SIGTERM are noted and answered at the end, so a signal that
     arrives after everything is committed still ends the run with a line and 128+N."""
+    fix_mmap_threshold()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _record)
     try:
