@@ -273,7 +273,8 @@ class SQLiteStore(Store):
                 yield int(unsigned([k])[0]), v
 
     def _rows_of(self, table: str, where: str) -> Iterator[tuple[int, int, bytes]]:
-        """(key, -layer, value) in key order: the recent twin's row first of equal keys."""
+        """(key, rank, value) in key order; rank -1 in the recent twin, so that its row
+        comes first of equal keys."""
         rank = -1 if table.endswith("_recent") else 0
         cursor = self._db.execute(f"SELECT k, v FROM {table} WHERE {where} ORDER BY k")
         while True:
