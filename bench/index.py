@@ -23,6 +23,7 @@ Example: python bench/index.py --sizes 100000,1000000 --readme bench/README.md
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -223,6 +224,37 @@ def day_runs(
     return times
 
 
+def folded_rows(target: str) -> int | None:
+    """The rows of an SQLite index's large tables at its last fold (None: not SQLite)."""
+    if target.startswith("redis://"):
+        return None
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(target)) as db:
+        return int(db.execute("SELECT coalesce(sum(rows), 0) FROM merged").fetchone()[0])
+
+
+def timed_fold(index: Path, scratch: Path) -> dict[str, float]:
+    """Seconds to fold the recent twins of a copy of the index into its large tables
+    (what the commit of the day that crosses the threshold adds), with the checkpoint."""
+    copy = scratch / "fold.db"
+    with SQLiteStore(index) as store:
+        store.checkpoint()
+    shutil.copyfile(index, copy)
+    os.sync()
+    store = SQLiteStore(copy)
+    try:
+        start = time.perf_counter()
+        rows = store.fold()
+        store.checkpoint()
+        seconds = time.perf_counter() - start
+    finally:
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+    return {"rows": rows, "seconds": seconds}
+
+
 def commit() -> str:
     """The commit of dedupe measured (with ``+`` if the tree has changes)."""
     git = ["git", "-C", str(REPO)]
@@ -284,6 +316,16 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
             f"{r['without'] / r['with']:.2f}× | {r.get('load', '?')} | "
             f"{r.get('commit', info['commit'])} |"
         )
+    folds = [r for r in rows if r.get("fold")]
+    if folds:
+        lines += [""] + [
+            f"Folding the recent twins of the {r['size']:,}-article SQLite index after its "
+            f"days ({r['fold']['rows']:,} rows) into its large tables, on a copy: "
+            f"{r['fold']['seconds']:.1f} s: what the commit of the day that crosses the "
+            "threshold adds (a fold during the timed days: "
+            f"{'yes' if r['fold'].get('during') else 'no'})."
+            for r in folds
+        ]
     lines += ["", MARK_END]
     return "\n".join(lines)
 
@@ -355,14 +397,21 @@ def main(argv: list[str] | None = None) -> int:
             rate = statistics.median(lookups(store, days[1]) for _ in range(3))
             store.close()
             load = os.getloadavg()[0]
+            before = folded_rows(target)
             with_index, without = paired_runs(days[1:], target, scratch / "out", FIRST_DAY + size)
             load_end = os.getloadavg()[0]
+            fold = None
+            if kind == "sqlite":
+                fold = {
+                    **timed_fold(Path(target), scratch),
+                    "during": folded_rows(target) != before,
+                }
             row = {
                 "size": size, "store": kind, "bytes_per_article": nbytes / size,
                 "build_seconds": built, "lookups": rate,
                 "with": statistics.median(with_index), "without": statistics.median(without),
                 "with_runs": with_index, "without_runs": without,
-                "load": f"{load:.1f}-{load_end:.1f}", "commit": commit(),
+                "load": f"{load:.1f}-{load_end:.1f}", "commit": commit(), "fold": fold,
             }  # fmt: skip
             print(json.dumps(row), flush=True)
             rows.append(row)

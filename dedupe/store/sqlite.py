@@ -301,17 +301,27 @@ class SQLiteStore(Store):
                 total += p.stat().st_size
         return total
 
+    def fold(self) -> int:
+        """Fold the recent twins into the large tables now, in a transaction of its own
+        (waiting for a writer); the number of rows they held."""
+        if len(self._layers) == 1:
+            return 0
+        self.lock()
+        try:
+            rows = sum(self._rows(f"{t}_recent") for t in _TABLES)
+            self._merge()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._held = False
+        return rows
+
     def vacuum(self) -> None:
         """Fold the recent twins in, checkpoint the WAL into the file and repack it (needs
         no other writer)."""
-        if len(self._layers) > 1:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._merge()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
+        self.fold()
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
