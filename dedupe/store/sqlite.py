@@ -36,6 +36,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -110,17 +111,23 @@ class SQLiteStore(Store):
             else:  # read-only: nothing to fold, nothing will be written
                 self._layers = ("",)
 
-    def _create(self) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Take the writer lock; commit what the block did, or roll it back."""
         self.lock()
         try:
-            for statement in _SCHEMA:
-                self._db.execute(statement)
+            yield
             self._db.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
         finally:
             self._held = False
+
+    def _create(self) -> None:
+        with self._transaction():
+            for statement in _SCHEMA:
+                self._db.execute(statement)
 
     # -- lock ---------------------------------------------------------------------
 
@@ -306,16 +313,9 @@ class SQLiteStore(Store):
         (waiting for a writer); the number of rows they held."""
         if len(self._layers) == 1:
             return 0
-        self.lock()
-        try:
+        with self._transaction():
             rows = sum(self._rows(f"{t}_recent") for t in _TABLES)
             self._merge()
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
-        finally:
-            self._held = False
         return rows
 
     def vacuum(self) -> None:
