@@ -187,6 +187,40 @@ def test_the_stores_answer_alike(
     assert len(per_key) == 64 and per_key == sorted(per_key)
 
 
+def test_a_redis_index_of_the_first_layout_is_converted_when_opened(redis_url: str) -> None:
+    """An index written as sorted sets (a member per key and article number, the first
+    layout) answers like a new one once opened, and is converted only once."""
+    import redis
+
+    from dedupe.store.redis import RedisStore
+
+    rng = np.random.default_rng(4)
+    keys = np.r_[rng.integers(0, 2**64, 200, dtype=np.uint64), np.repeat(np.uint64(77), 30)]
+    ns = rng.integers(0, 2**32, len(keys), dtype=np.uint64)
+    prefix = redis_url.split("prefix=")[1].split("&")[0] + ":"
+    server = redis.Redis.from_url(redis_url.split("?")[0])
+    server.hset(prefix + "meta", mapping={"x": "1"})
+    for k, n in zip(keys.tolist(), ns.tolist()):
+        member = k.to_bytes(8, "big") + n.to_bytes(4, "big")
+        server.zadd(f"{prefix}anchors:{k & 0xFFFF}", {member: 0})
+    expected = MemoryStore()
+    expected.lock()
+    ch = Changes(meta={"x": "1"})
+    ch.link("anchors", keys, ns)
+    expected.commit(ch)
+    query = np.r_[keys[::2], np.uint64(77), np.uint64(5)]
+    store = RedisStore(redis_url)
+    assert server.get(prefix + "layout") == b"2"
+    assert server.type(f"{prefix}anchors:77") == b"hash"
+    for limit in (1, 10, 1000):
+        got, want = store.lookup("anchors", query, limit), expected.lookup("anchors", query, limit)
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    store.close()
+    server.zadd(f"{prefix}anchors:1", {b"x" * 12: 0})  # not converted again
+    RedisStore(redis_url).close()
+    assert server.type(f"{prefix}anchors:1") == b"zset"
+
+
 def test_an_index_refuses_other_fingerprint_settings(
     days: list[list[Record]], tmp_path: Path
 ) -> None:

@@ -4,12 +4,15 @@
 default ``dedupe``; ``&lock_ttl=SECONDS``, default 60). Needs the ``[redis]`` extra
 (redis-py), imported only here.
 
-Layout, under ``PREFIX:``: ``meta`` (a hash), ``lock`` (the writer lock), and for each
-table 65,536 buckets chosen by the low 16 bits of the key: a key-value table is a hash
-per bucket (field: the 8-byte big-endian key; value: the packed value), a multimap a
-sorted set per bucket whose members are the 8-byte key followed by the 4-byte
-big-endian article number, all of score 0, so that a lexicographic range is one key's
-articles, smallest first. Reads go through two Lua scripts (a batch of keys per call).
+Layout, under ``PREFIX:``: ``meta`` (a hash), ``lock`` (the writer lock), ``layout``
+(this layout's version), and for each table 65,536 hashes ("buckets") chosen by the low
+16 bits of the key, whose fields are the 8-byte big-endian keys: in a key-value table
+the value is the packed value; in a multimap, the key's article numbers, 4 bytes
+big-endian each, ascending (one field per key, so that a lookup is one ``HGET`` and a
+key shared by many articles costs 4 bytes an article). Reads and writes go through Lua
+scripts, a batch of keys per call, the writes grouped by bucket. An index written in the
+first layout (a sorted set per multimap bucket, a member per pair) is converted, bucket by
+bucket under the writer lock, when it is first opened.
 
 Writers: a run takes the lock (``SET NX PX`` with a random token, renewed by a
 background thread while the run lives; a killed run's lock expires after
@@ -25,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -35,9 +37,10 @@ import numpy as np
 from .base import KV_TABLES, MULTIMAPS, Changes, Store, StoreError, expand
 
 LOCK_TTL = 60.0  # seconds a lock outlives its holder's last renewal
-BUCKET_BITS = 16
+BUCKET_BITS = 16  # (the scripts compute a key's bucket from its last two bytes)
 CHUNK = 20_000  # keys per script call
-COMMANDS = 2_000  # commands per pipeline flush inside MULTI
+GROUP = 1_000  # fields per command inside a script (Lua's stack takes ~8,000 arguments)
+LAYOUT = b"2"  # 1: a sorted set per multimap bucket; 2: hashes of packed numbers
 
 _GET = """
 local prefix, keys = ARGV[1], ARGV[2]
@@ -52,19 +55,119 @@ return out
 
 _LOOKUP = """
 local prefix, keys, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local out = {}
-local pos = 0
+local heads, numbers = {}, {}
 for i = 1, #keys, 8 do
   local k = string.sub(keys, i, i + 7)
-  local bucket = string.byte(k, 7) * 256 + string.byte(k, 8)
-  local found = redis.call('ZRANGE', prefix .. bucket, '[' .. k, '[' .. k .. '\\255\\255\\255\\255',
-                           'BYLEX', 'LIMIT', 0, limit)
-  for _, m in ipairs(found) do
-    out[#out + 1] = struct.pack('>I4', pos) .. string.sub(m, 9, 12)
+  local v = redis.call('HGET', prefix .. (string.byte(k, 7) * 256 + string.byte(k, 8)), k)
+  if v then
+    if #v > limit * 4 then v = string.sub(v, 1, limit * 4) end
+    heads[#heads + 1] = struct.pack('>I4>I4', (i - 1) / 8, #v / 4)
+    numbers[#numbers + 1] = v
   end
-  pos = pos + 1
 end
-return table.concat(out)
+return {table.concat(heads), table.concat(numbers)}
+"""
+
+# key-value tables: HSET (values in ``data``, ``ends`` their 4-byte end offsets) or HDEL of
+# keys sorted by bucket, one call per bucket (GROUP fields at most)
+_WRITE = """
+local prefix, command, keys, data, ends = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local n = #keys / 8
+local i = 0
+while i < n do
+  local bucket = string.byte(keys, i * 8 + 7) * 256 + string.byte(keys, i * 8 + 8)
+  local args = {}
+  local j = i
+  while j < n and j - i < GROUP do
+    local k = string.sub(keys, j * 8 + 1, j * 8 + 8)
+    if string.byte(k, 7) * 256 + string.byte(k, 8) ~= bucket then break end
+    args[#args + 1] = k
+    if command == 'HSET' then
+      local first = 1
+      if j > 0 then first = struct.unpack('>I4', ends, j * 4 - 3) + 1 end
+      args[#args + 1] = string.sub(data, first, struct.unpack('>I4', ends, j * 4 + 1))
+    end
+    j = j + 1
+  end
+  redis.call(command, prefix .. bucket, unpack(args))
+  i = j
+end
+return n
+""".replace("GROUP", str(GROUP))
+
+# multimaps: add (or remove) the 4-byte numbers of ``ns`` to (from) their keys, the distinct
+# pairs sorted by bucket, key and number: one HMGET, one HSET and one HDEL per bucket
+_LINK = """
+local prefix, adding, keys, ns = ARGV[1], ARGV[2] == 'add', ARGV[3], ARGV[4]
+local n = #keys / 8
+local i = 0
+while i < n do
+  local bucket = string.byte(keys, i * 8 + 7) * 256 + string.byte(keys, i * 8 + 8)
+  local fields, starts, ends = {}, {}, {}
+  while i < n and #fields < GROUP do
+    local k = string.sub(keys, i * 8 + 1, i * 8 + 8)
+    if string.byte(k, 7) * 256 + string.byte(k, 8) ~= bucket then break end
+    if fields[#fields] ~= k then
+      fields[#fields + 1] = k
+      starts[#fields] = i
+    end
+    i = i + 1
+    ends[#fields] = i
+  end
+  local name = prefix .. bucket
+  local olds = redis.call('HMGET', name, unpack(fields))
+  local puts, gone = {}, {}
+  for f = 1, #fields do
+    local old = olds[f]
+    local new = string.sub(ns, starts[f] * 4 + 1, ends[f] * 4)
+    local value = nil
+    if adding and not old then
+      value = new
+    else
+      local mine, out = {}, {}
+      for p = 1, #new, 4 do mine[string.sub(new, p, p + 3)] = true end
+      if adding then
+        for p = 1, #old, 4 do mine[string.sub(old, p, p + 3)] = true end
+        for x in pairs(mine) do out[#out + 1] = x end
+        table.sort(out)
+      elseif old then
+        for p = 1, #old, 4 do
+          local x = string.sub(old, p, p + 3)
+          if not mine[x] then out[#out + 1] = x end
+        end
+      end
+      if #out > 0 then value = table.concat(out) end
+    end
+    if value then
+      puts[#puts + 1] = fields[f]
+      puts[#puts + 1] = value
+    elseif old then
+      gone[#gone + 1] = fields[f]
+    end
+  end
+  if #puts > 0 then redis.call('HSET', name, unpack(puts)) end
+  if #gone > 0 then redis.call('HDEL', name, unpack(gone)) end
+end
+return n
+""".replace("GROUP", str(GROUP))
+
+# the first layout's sorted set of (key, number) members -> this layout's hash, one bucket
+_CONVERT = """
+local name = ARGV[1]
+if redis.call('TYPE', name).ok ~= 'zset' then return 0 end
+local members = redis.call('ZRANGE', name, 0, -1)
+redis.call('DEL', name)
+local k, numbers = nil, {}
+for _, m in ipairs(members) do
+  local mk = string.sub(m, 1, 8)
+  if mk ~= k then
+    if k then redis.call('HSET', name, k, table.concat(numbers)) end
+    k, numbers = mk, {}
+  end
+  numbers[#numbers + 1] = string.sub(m, 9, 12)
+end
+if k then redis.call('HSET', name, k, table.concat(numbers)) end
+return #members
 """
 
 _RENEW = """
@@ -96,10 +199,6 @@ def _be(keys: np.ndarray) -> bytes:
     return np.asarray(keys, dtype=np.uint64).astype(">u8").tobytes()
 
 
-def _bucket(key: int) -> int:
-    return key & ((1 << BUCKET_BITS) - 1)
-
-
 class RedisStore(Store):
     """An index on a Redis server (see the module docstring)."""
 
@@ -124,12 +223,39 @@ class RedisStore(Store):
         self._watch_error = redis.WatchError
         self._get = self._r.register_script(_GET)
         self._lookup = self._r.register_script(_LOOKUP)
+        self._write = self._r.register_script(_WRITE)
+        self._link = self._r.register_script(_LINK)
+        self._convert = self._r.register_script(_CONVERT)
         self._renew = self._r.register_script(_RENEW)
         self._release = self._r.register_script(_RELEASE)
         self._lock_key = self.prefix + "lock"
         self._token: str | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        self._layout_key = self.prefix + "layout"
+        try:
+            self._upgrade()
+        except redis.RedisError as exc:
+            raise StoreError(f"{url}: {exc}") from None
+
+    def _upgrade(self) -> None:
+        """Convert an index of the first layout (it has metadata but no layout version)."""
+        if self._r.get(self._layout_key) == LAYOUT or not self._r.exists(self.prefix + "meta"):
+            return
+        self.lock()
+        try:
+            if self._r.get(self._layout_key) == LAYOUT:  # another process converted it
+                return
+            for table in MULTIMAPS:  # each bucket converts atomically; a rerun resumes
+                names = list(self._r.scan_iter(match=f"{self._table(table)}*", count=1000))
+                for lo in range(0, len(names), 1000):
+                    pipe = self._r.pipeline(transaction=False)
+                    for name in names[lo : lo + 1000]:
+                        self._convert(args=[name], client=pipe)
+                    pipe.execute()
+            self._r.set(self._layout_key, LAYOUT)
+        finally:
+            self.unlock()
 
     def _table(self, table: str) -> str:
         return f"{self.prefix}{table}:"
@@ -185,6 +311,7 @@ class RedisStore(Store):
                 )
             pipe.multi()
             self._queue(pipe, changes)
+            pipe.set(self._layout_key, LAYOUT)
             pipe.delete(self._lock_key)
             pipe.execute()
         except self._watch_error:
@@ -203,32 +330,42 @@ class RedisStore(Store):
     def _queue(self, pipe: Any, changes: Changes) -> None:
         if changes.meta:
             pipe.hset(self.prefix + "meta", mapping=changes.meta)
-        for table, keys in changes.delete.items():
-            grouped: dict[int, list[bytes]] = defaultdict(list)
-            for k in keys:
-                grouped[_bucket(k)].append(k.to_bytes(8, "big"))
-            for bucket, fields in grouped.items():
-                pipe.hdel(f"{self._table(table)}{bucket}", *fields)
+        for table, gone in changes.delete.items():
+            keys = np.fromiter(gone, np.uint64, len(gone))
+            self._write_all(pipe, "HDEL", table, keys)
         for table, values in changes.put.items():
-            puts: dict[int, dict[bytes, bytes]] = defaultdict(dict)
-            for k, v in values.items():
-                puts[_bucket(k)][k.to_bytes(8, "big")] = v
-            for bucket, mapping in puts.items():
-                pipe.hset(f"{self._table(table)}{bucket}", mapping=mapping)
-        for which, command in ((changes.remove, "zrem"), (changes.add, "zadd")):
+            keys = np.fromiter(values, np.uint64, len(values))
+            self._write_all(pipe, "HSET", table, keys, list(values.values()))
+        for which, verb in ((changes.remove, "remove"), (changes.add, "add")):
             for table in which:
-                mm_keys, ns = changes.pairs(which, table)
-                members = _members(mm_keys, ns)
-                buckets = (mm_keys & np.uint64((1 << BUCKET_BITS) - 1)).tolist()
-                by_bucket: dict[int, list[bytes]] = defaultdict(list)
-                for b, m in zip(buckets, members):
-                    by_bucket[b].append(m)
-                for bucket, ms in by_bucket.items():
-                    name = f"{self._table(table)}{bucket}"
-                    if command == "zadd":
-                        pipe.zadd(name, dict.fromkeys(ms, 0))
-                    else:
-                        pipe.zrem(name, *ms)
+                keys, ns = changes.pairs(which, table)
+                order = np.lexsort((ns, keys, keys & np.uint64((1 << BUCKET_BITS) - 1)))
+                keys, ns = keys[order], ns[order]
+                once = np.r_[True, (keys[1:] != keys[:-1]) | (ns[1:] != ns[:-1])]
+                keys, ns = keys[once], ns[once]
+                for lo in range(0, len(keys), CHUNK):
+                    number = ns[lo : lo + CHUNK].astype(">u4").tobytes()
+                    args = [self._table(table), verb, _be(keys[lo : lo + CHUNK]), number]
+                    self._link(args=args, client=pipe)
+
+    def _write_all(
+        self, pipe: Any, command: str, table: str, keys: np.ndarray, data: list[bytes] | None = None
+    ) -> None:
+        """Queue ``HSET`` (of ``data``) or ``HDEL`` for keys of a key-value table, grouped by
+        bucket, as calls of the write script of ``CHUNK`` keys each."""
+        order = np.argsort(keys & np.uint64((1 << BUCKET_BITS) - 1), kind="stable")
+        keys = keys[order]
+        for lo in range(0, len(keys), CHUNK):
+            part = order[lo : lo + CHUNK]
+            payload, ends = b"", b""
+            if data is not None:
+                values = [data[i] for i in part.tolist()]
+                payload = b"".join(values)
+                ends = np.cumsum([len(v) for v in values], dtype=np.int64).astype(">u4").tobytes()
+            self._write(
+                args=[self._table(table), command, _be(keys[lo : lo + CHUNK]), payload, ends],
+                client=pipe,
+            )
 
     # -- reading ------------------------------------------------------------------
 
@@ -256,10 +393,13 @@ class RedisStore(Store):
         limit = min(limit, 1 << 31)
         for lo in range(0, len(distinct), CHUNK):
             part = distinct[lo : lo + CHUNK]
-            raw = self._lookup(args=[self._table(table), _be(part), limit])
-            pairs = np.frombuffer(raw, dtype=">u4").reshape(-1, 2)
-            ks.append(part[pairs[:, 0].astype(np.intp)])
-            ns.append(pairs[:, 1].astype(np.int64))
+            try:
+                heads, numbers = self._lookup(args=[self._table(table), _be(part), limit])
+            except self._error as exc:
+                raise StoreError(f"{self.location}: {exc}") from None
+            head = np.frombuffer(heads, dtype=">u4").reshape(-1, 2).astype(np.intp)
+            ks.append(np.repeat(part[head[:, 0]], head[:, 1]))
+            ns.append(np.frombuffer(numbers, dtype=">u4").astype(np.int64))
         if not ks:
             return np.zeros(0, np.intp), np.zeros(0, np.int64)
         return expand(keys, np.concatenate(ks), np.concatenate(ns), limit)
@@ -270,17 +410,6 @@ class RedisStore(Store):
             for k, v in self._r.hgetall(name).items():
                 found.append((int.from_bytes(k, "big"), v))
         yield from sorted(found)
-
-    def count(self, table: str) -> int:
-        total = 0
-        kind = "zcard" if table in MULTIMAPS else "hlen"
-        names = list(self._r.scan_iter(match=f"{self._table(table)}*", count=1000))
-        pipe = self._r.pipeline(transaction=False)
-        for name in names:
-            getattr(pipe, kind)(name)
-        for n in pipe.execute():
-            total += int(n)
-        return total
 
     def nbytes(self) -> int:
         """Memory of this index's keys (``MEMORY USAGE`` summed)."""
@@ -306,14 +435,6 @@ class RedisStore(Store):
     def close(self) -> None:
         self.unlock()
         self._r.close()
-
-
-def _members(keys: np.ndarray, ns: np.ndarray) -> list[bytes]:
-    packed = np.empty((len(keys), 12), dtype=np.uint8)
-    packed[:, :8] = np.asarray(keys, np.uint64).astype(">u8").view(np.uint8).reshape(-1, 8)
-    packed[:, 8:] = np.asarray(ns, np.uint64).astype(">u4").view(np.uint8).reshape(-1, 4)
-    raw = packed.tobytes()
-    return [raw[i : i + 12] for i in range(0, len(raw), 12)]
 
 
 __all__ = ["KV_TABLES", "RedisStore"]
