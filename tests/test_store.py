@@ -188,8 +188,9 @@ def test_the_stores_answer_alike(
 
 
 def test_a_redis_index_of_the_first_layout_is_converted_when_opened(redis_url: str) -> None:
-    """An index written as sorted sets (a member per key and article number, the first
-    layout) answers like a new one once opened, and is converted only once."""
+    """An index written in the first layout (a sorted set per multimap bucket, a member
+    per key and article number; small tables in buckets) answers like a new one once
+    opened, and is converted only once."""
     import redis
 
     from dedupe.store.redis import RedisStore
@@ -203,6 +204,9 @@ def test_a_redis_index_of_the_first_layout_is_converted_when_opened(redis_url: s
     for k, n in zip(keys.tolist(), ns.tolist()):
         member = k.to_bytes(8, "big") + n.to_bytes(4, "big")
         server.zadd(f"{prefix}anchors:{k & 0xFFFF}", {member: 0})
+    sites = {3: b"a.example", 70000: b"b.example"}  # a small table: one hash now
+    for k, v in sites.items():
+        server.hset(f"{prefix}sites:{k & 0xFFFF}", k.to_bytes(8, "big"), v)
     expected = MemoryStore()
     expected.lock()
     ch = Changes(meta={"x": "1"})
@@ -212,6 +216,9 @@ def test_a_redis_index_of_the_first_layout_is_converted_when_opened(redis_url: s
     store = RedisStore(redis_url)
     assert server.get(prefix + "layout") == b"2"
     assert server.type(f"{prefix}anchors:77") == b"hash"
+    assert list(store.items("sites")) == sorted(sites.items())
+    assert store.get("sites", [70000, 4]) == [b"b.example", None]
+    assert not server.exists(f"{prefix}sites:3")
     for limit in (1, 10, 1000):
         got, want = store.lookup("anchors", query, limit), expected.lookup("anchors", query, limit)
         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

@@ -6,13 +6,14 @@ default ``dedupe``; ``&lock_ttl=SECONDS``, default 60). Needs the ``[redis]`` ex
 
 Layout, under ``PREFIX:``: ``meta`` (a hash), ``lock`` (the writer lock), ``layout``
 (this layout's version), and for each table 65,536 hashes ("buckets") chosen by the low
-16 bits of the key, whose fields are the 8-byte big-endian keys: in a key-value table
+16 bits of the key, whose fields are the 8-byte big-endian keys (the small tables,
+``sites`` and ``runs``, one hash each: a run reads them whole): in a key-value table
 the value is the packed value; in a multimap, the key's article numbers, 4 bytes
 big-endian each, ascending (one field per key, so that a lookup is one ``HGET`` and a
 key shared by many articles costs 4 bytes an article). Reads and writes go through Lua
 scripts, a batch of keys per call, the writes grouped by bucket. An index written in the
-first layout (a sorted set per multimap bucket, a member per pair) is converted, bucket by
-bucket under the writer lock, when it is first opened.
+first layout (a sorted set per multimap bucket, a member per pair; buckets for the small
+tables too) is converted, bucket by bucket under the writer lock, when it is first opened.
 
 Writers: a run takes the lock (``SET NX PX`` with a random token, renewed by a
 background thread while the run lives; a killed run's lock expires after
@@ -41,6 +42,7 @@ BUCKET_BITS = 16  # (the scripts compute a key's bucket from its last two bytes)
 CHUNK = 20_000  # keys per script call
 GROUP = 1_000  # fields per command inside a script (Lua's stack takes ~8,000 arguments)
 LAYOUT = b"2"  # 1: a sorted set per multimap bucket; 2: hashes of packed numbers
+SMALL = ("sites", "runs")  # tables kept whole in one hash (read whole by every run)
 
 _GET = """
 local prefix, keys = ARGV[1], ARGV[2]
@@ -253,12 +255,25 @@ class RedisStore(Store):
                     for name in names[lo : lo + 1000]:
                         self._convert(args=[name], client=pipe)
                     pipe.execute()
+            for table in SMALL:
+                for name in list(self._r.scan_iter(match=f"{self._table(table)}*", count=1000)):
+                    fields = self._r.hgetall(name)
+                    pipe = self._r.pipeline(transaction=True)
+                    if fields:
+                        pipe.hset(self._whole(table), mapping=fields)
+                    pipe.delete(name)
+                    pipe.execute()
             self._r.set(self._layout_key, LAYOUT)
         finally:
             self.unlock()
 
     def _table(self, table: str) -> str:
+        """What the name of each bucket of ``table`` starts with."""
         return f"{self.prefix}{table}:"
+
+    def _whole(self, table: str) -> str:
+        """The name of the one hash of a small table."""
+        return f"{self.prefix}{table}"
 
     # -- lock ---------------------------------------------------------------------
 
@@ -353,6 +368,13 @@ class RedisStore(Store):
     ) -> None:
         """Queue ``HSET`` (of ``data``) or ``HDEL`` for keys of a key-value table, grouped by
         bucket, as calls of the write script of ``CHUNK`` keys each."""
+        if table in SMALL:
+            fields = [int(k).to_bytes(8, "big") for k in keys.tolist()]
+            if data is None:
+                pipe.hdel(self._whole(table), *fields)
+            else:
+                pipe.hset(self._whole(table), mapping=dict(zip(fields, data)))
+            return
         order = np.argsort(keys & np.uint64((1 << BUCKET_BITS) - 1), kind="stable")
         keys = keys[order]
         for lo in range(0, len(keys), CHUNK):
@@ -379,6 +401,9 @@ class RedisStore(Store):
     def get(self, table: str, keys: Sequence[int]) -> list[bytes | None]:
         arr = np.asarray(keys, dtype=np.uint64)
         out: list[bytes | None] = []
+        if table in SMALL and len(arr):
+            fields = [k.to_bytes(8, "big") for k in arr.tolist()]
+            return [v if v else None for v in self._r.hmget(self._whole(table), fields)]
         for lo in range(0, len(arr), CHUNK):
             part = arr[lo : lo + CHUNK]
             values = self._get(args=[self._table(table), _be(part)])
@@ -406,6 +431,10 @@ class RedisStore(Store):
 
     def items(self, table: str) -> Iterator[tuple[int, bytes]]:
         found: list[tuple[int, bytes]] = []
+        if table in SMALL:
+            whole = self._r.hgetall(self._whole(table)).items()
+            yield from sorted((int.from_bytes(k, "big"), v) for k, v in whole)
+            return
         for name in self._r.scan_iter(match=f"{self._table(table)}*", count=1000):
             for k, v in self._r.hgetall(name).items():
                 found.append((int.from_bytes(k, "big"), v))
