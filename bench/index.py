@@ -265,15 +265,24 @@ def commit() -> str:
     return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
 
 
+def store_name(kind: str, options: list[str]) -> str:
+    """``redis``, or ``redis (NAME VALUE)`` when the server was started with settings."""
+    if kind != "redis" or not options:
+        return kind
+    pairs = zip(options[::2], options[1::2])
+    return kind + "".join(f" ({name.lstrip('-')} {value})" for name, value in pairs)
+
+
 class RedisServer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, options: list[str] | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
         folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(folder)],
+             "--appendonly", "no", "--dir", str(folder),
+             *[f"--{o.lstrip('-')}" if i % 2 == 0 else o for i, o in enumerate(options or [])]],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(0.5)
@@ -336,6 +345,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--day", type=int, default=10_000, help="articles in a day")
     ap.add_argument("--runs", type=int, default=3, help="days timed with and without an index")
     ap.add_argument("--stores", default="sqlite,redis")
+    ap.add_argument(
+        "--redis-option",
+        nargs=2,
+        action="extend",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a setting of the redis-server started here (e.g. --redis-option "
+        "hash-max-listpack-entries 1024); the table names it beside the store",
+    )
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--scratch", type=Path, default=CACHE / "index")
     ap.add_argument("--readme", type=Path, help="regenerate the table in this file")
@@ -381,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
                 if shutil.which("redis-server") is None:
                     print("redis-server missing: skipping Redis", flush=True)
                     continue
-                server = RedisServer(scratch / "redis")
+                server = RedisServer(scratch / "redis", args.redis_option)
                 target = server.url
             start = time.perf_counter()
             base_memory = server.used() if server is not None else 0
@@ -407,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
                     "during": folded_rows(target) != before,
                 }
             row = {
-                "size": size, "store": kind, "bytes_per_article": nbytes / size,
+                "size": size, "store": store_name(kind, args.redis_option),
+                "bytes_per_article": nbytes / size,
                 "build_seconds": built, "lookups": rate,
                 "with": statistics.median(with_index), "without": statistics.median(without),
                 "with_runs": with_index, "without_runs": without,
