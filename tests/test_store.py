@@ -125,9 +125,15 @@ def _spawn(args: list[str]) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite-tombstones", "redis"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
+    if request.param == "sqlite-tombstones":  # folded once, at the first commit: later
+        from dedupe.store import sqlite  # deletions are tombstones over the large tables
+
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setattr(sqlite, "MERGE_MIN_ROWS", 0)
+        monkeypatch.setattr(sqlite, "MERGE_SHARE", 2.0)
+    if request.param.startswith("sqlite"):
         return str(tmp_path / "index.db")
     url: str = request.getfixturevalue("redis_url")
     return url
@@ -155,6 +161,13 @@ def test_the_stores_answer_alike(
     ns = rng.integers(0, 5000, 300, dtype=np.uint64)
     repeated = np.repeat(keys[:5], 80)  # big buckets: the smallest numbers first
     many = rng.permutation(np.arange(400, dtype=np.uint64))
+    query = np.r_[keys[::3], keys[:5], np.uint64(12345)]
+
+    def answer(store: Store) -> tuple[Any, ...]:
+        pos, found = store.lookup("bands", query, 64)
+        counts = store.get("counts", keys[:60].tolist())
+        return store.meta(), pos.tolist(), found.tolist(), counts, list(store.items("counts"))
+
     answers = []
     for store in (MemoryStore(), open_store(tmp_path / "s.db"), open_store(redis_url)):
         store.lock()
@@ -174,17 +187,57 @@ def test_the_stores_answer_alike(
         if isinstance(store, sqlite.SQLiteStore):
             assert store.count("bands") == 300 + 400 - 10 + 20
             assert store.count("counts") == 49
-        query = np.r_[keys[::3], keys[:5], np.uint64(12345)]
-        pos, found = store.lookup("bands", query, 64)
-        answers.append(
-            (store.meta(), pos.tolist(), found.tolist(), store.get("counts", keys[:60].tolist()),
-             list(store.items("counts")))
-        )  # fmt: skip
+        answers.append(answer(store))
+        if isinstance(store, sqlite.SQLiteStore):  # folding (tombstones too) changes nothing
+            store.fold()
+            assert answer(store) == answers[-1]
+            assert store.count("bands") == 300 + 400 - 10 + 20
         store.close()
     assert answers[0] == answers[1] == answers[2]
     pos, found = answers[0][1], answers[0][2]
     per_key = [n for p, n in zip(pos, found) if p == len(keys[::3])]  # keys[0], a big bucket
     assert len(per_key) == 64 and per_key == sorted(per_key)
+
+
+def test_an_sqlite_index_of_an_earlier_layout_is_upgraded_when_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files without tombstones (and without recent twins) get them when opened for
+    writing, and answer as before."""
+    import sqlite3
+
+    from dedupe.store import sqlite
+
+    monkeypatch.setattr(sqlite, "MERGE_MIN_ROWS", 0)
+    monkeypatch.setattr(sqlite, "MERGE_SHARE", 2.0)  # folded at the first commit only
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 2**64, 100, dtype=np.uint64)
+    for earlier in ("_gone", "_recent"):
+        path = tmp_path / f"{earlier}.db"
+        store = open_store(path)
+        for part in (keys[:50], keys[50:]):  # the first half folded, the second recent
+            store.lock()
+            ch = Changes(meta={"x": "1"})
+            ch.link("bands", part, np.arange(len(part)))
+            store.commit(ch)
+        want = store.lookup("bands", keys, 10)
+        store.close()
+        with sqlite3.connect(path) as db:
+            if earlier == "_recent":  # the oldest layout: fold the twins in by hand
+                for t in sqlite._TABLES:
+                    db.execute(f"INSERT OR IGNORE INTO {t} SELECT * FROM {t}_recent")
+            for t in sqlite._TABLES:
+                for suffix in ("_gone", earlier):
+                    db.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
+        store = open_store(path)
+        got = store.lookup("bands", keys, 10)
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+        store.lock()
+        ch = Changes()
+        ch.unlink("bands", keys[::2], np.r_[np.arange(50), np.arange(50)][::2])
+        store.commit(ch)
+        assert store.count("bands") == 50
+        store.close()
 
 
 def test_a_redis_index_of_the_first_layout_is_converted_when_opened(redis_url: str) -> None:

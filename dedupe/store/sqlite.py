@@ -14,8 +14,10 @@ wins). Once the twins hold ``MERGE_SHARE`` of the rows of the large tables (and 
 least ``MERGE_MIN_ROWS``), a commit folds them into the large tables, in key order, as
 part of the same transaction: each large table is rewritten once per fold (each
 time the twins reach a sixteenth of it), not once per day; the twins' pages are then
-reused. Deletions (a window's pruning) go to both layers, so they still touch the
-large tables' pages.
+reused. Deletions (a window's pruning) delete from the twins and leave *tombstones*
+(``<table>_gone``: the keys, or the pairs, deleted) that hide the large tables' rows
+from reads until the fold deletes them, in key order, before folding the twins in: so a
+window's daily pruning does not touch the large tables' pages either.
 
 A new file has 16 KiB pages (an article record is ~800 bytes: 4 KiB pages would leave a
 fifth of them empty); reads go through a memory map of the file, and a run's changes
@@ -50,6 +52,7 @@ CACHE_KIB = 128 * 1024  # page cache
 MERGE_SHARE = 1 / 16  # the recent twins are folded in past this share of the large tables' rows
 MERGE_MIN_ROWS = 500_000  # ... and this many rows (a small index stays in its twins)
 _LAYERS: tuple[str, ...] = ("", "_recent")
+_GONE = "_gone"  # tombstones: rows of the large tables deleted since the last fold
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # rows of each large table after the last merge (how large "large" is)
@@ -63,8 +66,9 @@ _SCHEMA = [
         f"CREATE TABLE IF NOT EXISTS mm_{t}{layer}(k INTEGER, n INTEGER, PRIMARY KEY(k, n)) "
         "WITHOUT ROWID"
         for t in MULTIMAPS
-        for layer in _LAYERS
+        for layer in (*_LAYERS, _GONE)
     ),
+    *(f"CREATE TABLE IF NOT EXISTS kv_{t}{_GONE}(k INTEGER PRIMARY KEY)" for t in KV_TABLES),
 ]
 _TABLES = [f"kv_{t}" for t in KV_TABLES] + [f"mm_{t}" for t in MULTIMAPS]
 
@@ -101,15 +105,19 @@ class SQLiteStore(Store):
             raise StoreError(f"{self.location}: not an index ({exc})") from None
         self._held = False
         self._layers = _LAYERS
+        self._folds = True  # recent twins and tombstones (an earlier version's file: not)
         if not {"meta", *(f"kv_{t}" for t in KV_TABLES)} <= have:
             if have - {"meta"} and not have & {f"kv_{t}" for t in KV_TABLES}:
                 raise StoreError(f"{self.location}: an SQLite file, but not a dedupe index")
             self._create()
-        elif not {f"{t}_recent" for t in _TABLES} <= have:  # an index of an earlier version
+        elif not {f"{t}{x}" for t in _TABLES for x in ("_recent", _GONE)} <= have:
+            # an index of an earlier version
             if os.access(self.path, os.W_OK):
                 self._create()
             else:  # read-only: nothing to fold, nothing will be written
-                self._layers = ("",)
+                self._folds = False
+                if not {f"{t}_recent" for t in _TABLES} <= have:
+                    self._layers = ("",)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -158,9 +166,13 @@ class SQLiteStore(Store):
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
             for table, gone in changes.delete.items():
                 doomed = signed(np.array(sorted(gone), np.uint64))
-                for layer in self._layers:
+                db.executemany(
+                    f"DELETE FROM kv_{table}{self._layers[-1]} WHERE k = ?", ((k,) for k in doomed)
+                )
+                if self._folds:  # the large table's row stays until the next fold
                     db.executemany(
-                        f"DELETE FROM kv_{table}{layer} WHERE k = ?", ((k,) for k in doomed)
+                        f"INSERT OR IGNORE INTO kv_{table}{_GONE} VALUES (?)",
+                        ((k,) for k in doomed),
                     )
             for table, values in changes.put.items():
                 items = sorted(values.items())
@@ -171,11 +183,13 @@ class SQLiteStore(Store):
                 )
             for table in changes.remove:
                 k, n = changes.pairs(changes.remove, table)
-                for layer in self._layers:
-                    db.executemany(
-                        f"DELETE FROM mm_{table}{layer} WHERE k = ? AND n = ?",
-                        zip(signed(k), n.tolist()),
-                    )
+                order = np.lexsort((n, k))
+                pairs = list(zip(signed(k[order]), n[order].tolist()))
+                db.executemany(
+                    f"DELETE FROM mm_{table}{self._layers[-1]} WHERE k = ? AND n = ?", pairs
+                )
+                if self._folds:
+                    db.executemany(f"INSERT OR IGNORE INTO mm_{table}{_GONE} VALUES (?, ?)", pairs)
             for table in changes.add:
                 k, n = changes.pairs(changes.add, table)
                 order = np.lexsort((n, k))  # in key order: B-tree inserts touch pages in order
@@ -196,9 +210,9 @@ class SQLiteStore(Store):
 
     def _due(self) -> bool:
         """Whether the recent twins have grown enough to be folded into the large tables."""
-        if len(self._layers) == 1:
+        if not self._folds:
             return False
-        recent = sum(self._rows(f"{t}_recent") for t in _TABLES)
+        recent = sum(self._rows(f"{t}{x}") for t in _TABLES for x in ("_recent", _GONE))
         return recent >= max(MERGE_MIN_ROWS, MERGE_SHARE * self._merged_rows())
 
     def _merged_rows(self) -> int:
@@ -212,11 +226,14 @@ class SQLiteStore(Store):
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def _merge(self) -> None:
-        """Fold the recent twins into the large tables (in key order) and empty them."""
+        """Delete the tombstoned rows from the large tables, fold the recent twins into them
+        (both in key order) and empty the twins and the tombstones."""
         db = self._db
         for t in _TABLES:
             verb = "REPLACE" if t.startswith("kv_") else "IGNORE"
             order = "k" if t.startswith("kv_") else "k, n"
+            db.execute(f"DELETE FROM {t} WHERE ({order}) IN (SELECT {order} FROM {t}{_GONE})")
+            db.execute(f"DELETE FROM {t}{_GONE}")
             db.execute(f"INSERT OR {verb} INTO {t} SELECT * FROM {t}_recent ORDER BY {order}")
             db.execute(f"DELETE FROM {t}_recent")
             db.execute("INSERT OR REPLACE INTO merged VALUES (?, ?)", (t, self._rows(t)))
@@ -238,7 +255,8 @@ class SQLiteStore(Store):
             part = json.dumps(signed(np.unique(wanted[lo : lo + CHUNK])))
             for layer in self._layers:  # a recent value replaces an older one
                 rows = self._db.execute(
-                    f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table}{layer} ON k = value",
+                    f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table}{layer} ON k = value"
+                    + self._alive(f"kv_{table}", layer),
                     (part,),
                 ).fetchall()
                 found.update(rows)
@@ -255,6 +273,7 @@ class SQLiteStore(Store):
             rows = self._db.execute(
                 " UNION ALL ".join(  # a pair in both layers: once in `expand`
                     f"SELECT k, n FROM json_each(?1) CROSS JOIN mm_{table}{layer} ON k = value"
+                    + self._alive(f"mm_{table}", layer)
                     for layer in self._layers
                 ),
                 (part,),
@@ -267,10 +286,21 @@ class SQLiteStore(Store):
             return np.zeros(0, np.intp), np.zeros(0, np.int64)
         return expand(keys, np.concatenate(ks), np.concatenate(ns), limit)
 
+    def _alive(self, table: str, layer: str) -> str:
+        """The condition that hides a large table's tombstoned rows (none for a twin)."""
+        if layer or not self._folds:
+            return ""
+        if table.startswith("kv_"):
+            return f" WHERE k NOT IN (SELECT k FROM {table}{_GONE})"
+        return f" WHERE (k, n) NOT IN (SELECT k, n FROM {table}{_GONE})"
+
     def items(self, table: str) -> Iterator[tuple[int, bytes]]:
         # unsigned order: the keys stored as non-negative integers, then the negative ones
         for where in ("k >= 0", "k < 0"):
-            layers = [self._rows_of(f"kv_{table}{layer}", where) for layer in self._layers]
+            layers = [
+                self._rows_of(f"kv_{table}", layer, where, self._alive(f"kv_{table}", layer))
+                for layer in self._layers
+            ]
             last: int | None = None
             # both in key order; of a key in both, the recent value (merged after) wins
             for k, _, v in heapq.merge(*layers):
@@ -279,11 +309,15 @@ class SQLiteStore(Store):
                 last = k
                 yield int(unsigned([k])[0]), v
 
-    def _rows_of(self, table: str, where: str) -> Iterator[tuple[int, int, bytes]]:
-        """(key, rank, value) in key order; rank -1 in the recent twin, so that its row
-        comes first of equal keys."""
-        rank = -1 if table.endswith("_recent") else 0
-        cursor = self._db.execute(f"SELECT k, v FROM {table} WHERE {where} ORDER BY k")
+    def _rows_of(
+        self, table: str, layer: str, where: str, alive: str
+    ) -> Iterator[tuple[int, int, bytes]]:
+        """(key, rank, value) of a layer of a table in key order; rank -1 in the recent
+        twin, so that its row comes first of equal keys."""
+        rank = -1 if layer else 0
+        cursor = self._db.execute(
+            f"SELECT k, v FROM (SELECT * FROM {table}{layer}{alive}) WHERE {where} ORDER BY k"
+        )
         while True:
             rows = cursor.fetchmany(10_000)
             if not rows:
@@ -292,13 +326,14 @@ class SQLiteStore(Store):
                 yield k, rank, v
 
     def count(self, table: str) -> int:
+        """Rows of a table (keys of a key-value table, pairs of a multimap)."""
         name = f"mm_{table}" if table in MULTIMAPS else f"kv_{table}"
-        total = sum(self._rows(f"{name}{layer}") for layer in self._layers)
-        if len(self._layers) > 1:  # less what both hold
-            on = "USING (k, n)" if table in MULTIMAPS else "USING (k)"
-            both = self._db.execute(f"SELECT count(*) FROM {name}_recent JOIN {name} {on}")
-            total -= int(both.fetchone()[0])
-        return total
+        columns = "k, n" if table in MULTIMAPS else "k"
+        union = " UNION ".join(
+            f"SELECT {columns} FROM {name}{layer}{self._alive(name, layer)}"
+            for layer in self._layers
+        )
+        return int(self._db.execute(f"SELECT count(*) FROM ({union})").fetchone()[0])
 
     def nbytes(self) -> int:
         total = 0
@@ -309,12 +344,12 @@ class SQLiteStore(Store):
         return total
 
     def fold(self) -> int:
-        """Fold the recent twins into the large tables now, in a transaction of its own
-        (waiting for a writer); the number of rows they held."""
-        if len(self._layers) == 1:
+        """Fold the recent twins (and the tombstones) into the large tables now, in a
+        transaction of its own (waiting for a writer); the number of rows they held."""
+        if not self._folds:
             return 0
         with self._transaction():
-            rows = sum(self._rows(f"{t}_recent") for t in _TABLES)
+            rows = sum(self._rows(f"{t}{x}") for t in _TABLES for x in ("_recent", _GONE))
             self._merge()
         return rows
 
