@@ -190,22 +190,28 @@ def _slice(bodies: Any, lo: int, hi: int) -> Any:
     )  # fmt: skip
 
 
-def paired_runs(days: list[Path], index: str, out: Path, run_day: int) -> tuple[
-    list[float], list[float]
-]:  # fmt: skip
-    """Wall seconds of ``dedupe clean`` on each day against the index (committing) and
-    without one, the two runs of a day one after the other (the machine is shared: its
-    load changes less between them than between a series of each)."""
+def paired_runs(
+    days: list[Path], index: str, out: Path, run_day: int, window: int | None = None
+) -> tuple[list[float], list[float]]:
+    """Wall seconds of ``dedupe clean`` on each day against the index (committing; with
+    ``--window`` days if given) and without one, the two runs of a day one after the other
+    (the machine is shared: its load changes less between them than between a series of
+    each)."""
     with_index: list[float] = []
     without: list[float] = []
     for i, day in enumerate(days):
         without += day_runs([day], None, out, 0)
-        with_index += day_runs([day], index, out, run_day, first=i)
+        with_index += day_runs([day], index, out, run_day, first=i, window=window)
     return with_index, without
 
 
 def day_runs(
-    days: list[Path], index: str | None, out: Path, run_day: int, first: int = 0
+    days: list[Path],
+    index: str | None,
+    out: Path,
+    run_day: int,
+    first: int = 0,
+    window: int | None = None,
 ) -> list[float]:
     """Wall seconds of ``dedupe clean`` on each day (each against the index, committing)."""
     times = []
@@ -217,6 +223,8 @@ def day_runs(
             from dedupe.indexed import day_text
 
             cmd += ["--index", index, "--run-date", day_text(date + i)]
+            if window is not None:
+                cmd += ["--window", f"{window}d"]
         wall, _, code, _ = timed(cmd, 3600)
         if code != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}")
@@ -346,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="days timed with and without an index")
     ap.add_argument("--stores", default="sqlite,redis")
     ap.add_argument(
+        "--window",
+        action="store_true",
+        help="the days' runs keep a window as long as the synthetic history (--window "
+        "Nd), so that each forgets the oldest synthetic day: the cost of a daily prune",
+    )
+    ap.add_argument(
         "--redis-option",
         nargs=2,
         action="extend",
@@ -416,7 +430,15 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
             load = os.getloadavg()[0]
             before = folded_rows(target)
-            with_index, without = paired_runs(days[1:], target, scratch / "out", FIRST_DAY + size)
+            if args.window:  # each day's run forgets the oldest synthetic day (PER_COMMIT articles)
+                history = -(-size // PER_COMMIT)  # days of synthetic history
+                with_index, without = paired_runs(
+                    days[1:], target, scratch / "out", FIRST_DAY + history, history
+                )
+            else:
+                with_index, without = paired_runs(
+                    days[1:], target, scratch / "out", FIRST_DAY + size
+                )
             load_end = os.getloadavg()[0]
             fold = None
             if kind == "sqlite":
@@ -425,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
                     "during": folded_rows(target) != before,
                 }
             row = {
-                "size": size, "store": store_name(kind, args.redis_option),
+                "size": size,
+                "store": store_name(kind, args.redis_option) + (" (window)" if args.window else ""),
                 "bytes_per_article": nbytes / size,
                 "build_seconds": built, "lookups": rate,
                 "with": statistics.median(with_index), "without": statistics.median(without),
