@@ -255,7 +255,7 @@ class SQLiteStore(Store):
             part = json.dumps(signed(np.unique(wanted[lo : lo + CHUNK])))
             for layer in self._layers:  # a recent value replaces an older one
                 rows = self._db.execute(
-                    f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table}{layer} ON k = value"
+                    f"SELECT k, v FROM json_each(?) CROSS JOIN kv_{table}{layer} AS t ON k = value"
                     + self._alive(f"kv_{table}", layer),
                     (part,),
                 ).fetchall()
@@ -272,7 +272,7 @@ class SQLiteStore(Store):
             part = json.dumps(signed(distinct[lo : lo + CHUNK]))
             rows = self._db.execute(
                 " UNION ALL ".join(  # a pair in both layers: once in `expand`
-                    f"SELECT k, n FROM json_each(?1) CROSS JOIN mm_{table}{layer} ON k = value"
+                    f"SELECT k, n FROM json_each(?1) CROSS JOIN mm_{table}{layer} AS t ON k = value"
                     + self._alive(f"mm_{table}", layer)
                     for layer in self._layers
                 ),
@@ -287,12 +287,13 @@ class SQLiteStore(Store):
         return expand(keys, np.concatenate(ks), np.concatenate(ns), limit)
 
     def _alive(self, table: str, layer: str) -> str:
-        """The condition that hides a large table's tombstoned rows (none for a twin)."""
+        """The condition that hides a large table's tombstoned rows (none for a twin), for a
+        query that names the table ``t``."""
         if layer or not self._folds:
             return ""
-        if table.startswith("kv_"):
-            return f" WHERE k NOT IN (SELECT k FROM {table}{_GONE})"
-        return f" WHERE (k, n) NOT IN (SELECT k, n FROM {table}{_GONE})"
+        # (not `(k, n) NOT IN (...)`: SQLite then scans the tombstones for NULLs, per row)
+        same = "g.k = t.k" if table.startswith("kv_") else "g.k = t.k AND g.n = t.n"
+        return f" WHERE NOT EXISTS (SELECT 1 FROM {table}{_GONE} AS g WHERE {same})"
 
     def items(self, table: str) -> Iterator[tuple[int, bytes]]:
         # unsigned order: the keys stored as non-negative integers, then the negative ones
@@ -316,7 +317,7 @@ class SQLiteStore(Store):
         twin, so that its row comes first of equal keys."""
         rank = -1 if layer else 0
         cursor = self._db.execute(
-            f"SELECT k, v FROM (SELECT * FROM {table}{layer}{alive}) WHERE {where} ORDER BY k"
+            f"SELECT k, v FROM (SELECT * FROM {table}{layer} AS t{alive}) WHERE {where} ORDER BY k"
         )
         while True:
             rows = cursor.fetchmany(10_000)
@@ -330,7 +331,7 @@ class SQLiteStore(Store):
         name = f"mm_{table}" if table in MULTIMAPS else f"kv_{table}"
         columns = "k, n" if table in MULTIMAPS else "k"
         union = " UNION ".join(
-            f"SELECT {columns} FROM {name}{layer}{self._alive(name, layer)}"
+            f"SELECT {columns} FROM {name}{layer} AS t{self._alive(name, layer)}"
             for layer in self._layers
         )
         return int(self._db.execute(f"SELECT count(*) FROM ({union})").fetchone()[0])
