@@ -540,21 +540,20 @@ class Session:
         self.changes.unlink("days", days[dpos].view(np.uint64), dns)
         recs = self.records(dns.tolist())
         gone = [(n, rec) for n, rec in sorted(recs.items()) if rec is not None]
-        salted_all: list[int] = []
+        salted_of: list[list[int]] = []  # each article's keys salted with its site (`_salted`)
         across_all: list[int] = []
         for _, rec in gone:
             salt = site_hash(self.site_name.get(rec.site, ""))
             ks = rec.keys
-            salted_all += (fmix64(ks ^ np.uint64(salt)) if salt else ks).tolist()
+            salted_of.append((fmix64(ks ^ np.uint64(salt)) if salt else ks).tolist())
             if salt:
                 across_all += ks[(rec.key_flags & KeyFlag.PART) == 0].tolist()
-        self._load_counts(salted_all, across_all)
+        self._load_counts([k for keys in salted_of for k in keys], across_all)
         referenced: set[int] = set()
         self._unindex(gone)
-        for n, rec in gone:
+        for (n, rec), salted in zip(gone, salted_of):
             self._gone.add(n)
-            for k, flags in zip(rec.keys.tolist(), rec.key_flags.tolist()):
-                s = _salted(k, self.site_name.get(rec.site, ""))
+            for k, flags, s in zip(rec.keys.tolist(), rec.key_flags.tolist(), salted):
                 if flags & KeyFlag.LOCAL:
                     state = self._local_state(s, k, rec.site, bool(flags & KeyFlag.PART))
                     state.stories -= 1
