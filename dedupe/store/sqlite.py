@@ -10,14 +10,14 @@ articles (band keys, anchors, digests, segment keys) are random, so writing a da
 rows into the large tables would touch nearly every page of their B-trees (at 1M
 articles, ~1 GB written to the journal and checkpointed back, every day), while the
 twin is small enough to stay in the page cache. Reads look in both (a recent value
-wins). Once the twins hold ``MERGE_SHARE`` of the rows of the large tables (and at
-least ``MERGE_MIN_ROWS``), a commit folds them into the large tables, in key order, as
-part of the same transaction: each large table is rewritten once per fold (each
-time the twins reach a sixteenth of it), not once per day; the twins' pages are then
-reused. Deletions (a window's pruning) delete from the twins and leave *tombstones*
-(``<table>_gone``: the keys, or the pairs, deleted) that hide the large tables' rows
-from reads until the fold deletes them, in key order, before folding the twins in: so a
-window's daily pruning does not touch the large tables' pages either.
+wins). Once the twins (with the tombstones below) hold ``MERGE_SHARE`` of the rows of
+the large tables (and at least ``MERGE_MIN_ROWS``), a commit folds them into the large
+tables, in key order, as part of the same transaction: each large table is rewritten
+once per fold (each time the twins reach a sixteenth of it), not once per day; the
+twins' pages are then reused. Deletions (a window's pruning) delete from the twins and
+leave *tombstones* (``<table>_gone``: the keys, or the pairs, deleted) that hide the
+large tables' rows from reads until the fold deletes them, in key order, before folding
+the twins in: so a window's daily pruning does not touch the large tables' pages either.
 
 A new file has 16 KiB pages (an article record is ~800 bytes: 4 KiB pages would leave a
 fifth of them empty); reads go through a memory map of the file, and a run's changes
