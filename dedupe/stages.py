@@ -13,7 +13,7 @@ from __future__ import annotations
 import array
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,34 +157,12 @@ def _boilerplate(
 ) -> dict[int, Decision]:
     """The segments of article ``k`` that are boilerplate, and why."""
     span = batch.span(k)
-    site = site_of(batch.articles[k], config)
-    salt = site_hash(site)
-    keys = batch.keys[span.start : span.stop]
-    shapes = batch.shapes[span.start : span.stop]
-    by_site = tables.by_site
-    lookups = [
-        (site_keys(keys, salt).tolist(), "exact"),
-        (np.where(shapes != 0, site_keys(shapes, salt), 0).tolist(), "shape"),
-    ]
-    hits: dict[int, tuple[Recurring, str, str]] = {}
-    for i in range(len(span)):
-        hit: tuple[Recurring, str, str] | None = None
-        for values, match in lookups:
-            info = by_site.get(values[i]) if values[i] else None
-            if info is not None:
-                hit = (info, match, "site" if tables.sites_known else "corpus")
-                break
-        if hit is None and tables.sites_known and salt:
-            for values, match in ((keys.tolist(), "exact"), (shapes.tolist(), "shape")):
-                info = tables.across_sites.get(values[i]) if values[i] else None
-                if info is not None and info.sites >= 2:
-                    hit = (info, match, "sites")
-                    break
-        if hit is not None:
-            hits[i] = hit
-    words = batch.tokens.counts[span.start : span.stop].tolist()
-    lettered = batch.tokens.lettered[span.start : span.stop].tolist()
-    body = [w >= BODY_MIN_WORDS and i not in hits for i, w in enumerate(words)]
+    salt = site_hash(site_of(batch.articles[k], config))
+    rows = slice(span.start, span.stop)
+    hits = dict(_recurring(batch.keys[rows], batch.shapes[rows], salt, tables))
+    lettered = batch.tokens.lettered[rows]
+    body = batch.tokens.counts[rows] >= BODY_MIN_WORDS
+    body[list(hits)] = False
     texts = batch.texts(k)
     found: dict[int, Decision] = {}
     for i, (info, match, scope) in hits.items():
@@ -216,6 +194,34 @@ def _boilerplate(
     return found
 
 
+def _recurring(
+    keys: np.ndarray, shapes: np.ndarray, salt: int, tables: Tables
+) -> Iterator[tuple[int, tuple[Recurring, str, str]]]:
+    """The segments whose key (or line shape) recurs over the site's (or the corpus's)
+    articles, or across sites, with what recurs, the match and its scope; looked up a
+    few thousand segments at a time (no list of a huge article's keys)."""
+    scope = "site" if tables.sites_known else "corpus"
+    step = 1 << 12
+    for lo in range(0, len(keys), step):
+        exact, shape = keys[lo : lo + step], shapes[lo : lo + step]
+        shaped = np.where(shape != 0, site_keys(shape, salt), 0)
+        lookups = [
+            (tables.by_site, site_keys(exact, salt).tolist(), "exact", scope),
+            (tables.by_site, shaped.tolist(), "shape", scope),
+        ]
+        if tables.sites_known and salt:
+            lookups += [
+                (tables.across_sites, exact.tolist(), "exact", "sites"),
+                (tables.across_sites, shape.tolist(), "shape", "sites"),
+            ]
+        for i in range(len(exact)):
+            for table, values, match, where in lookups:
+                info = table.get(values[i]) if values[i] else None
+                if info is not None and (where != "sites" or info.sites >= 2):
+                    yield lo + i, (info, match, where)
+                    break
+
+
 def _affixes(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> frozenset[str]:
     """Parts of this article's title-tag lines that recur in its site's title tags (a
     site name, a slogan, a section): affixes, however long."""
@@ -240,7 +246,7 @@ def _quoted(texts: Sequence[str], i: int) -> bool:
     )
 
 
-def _embedded(i: int, body: list[bool], hits: dict[int, Any]) -> bool:
+def _embedded(i: int, body: np.ndarray, hits: dict[int, Any]) -> bool:
     """Whether segment ``i`` sits between two paragraphs of article text (the nearest
     segments before and after it that are not boilerplate)."""
     before = next((j for j in range(i - 1, -1, -1) if j not in hits), None)
@@ -262,14 +268,18 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
     field_title = None
     if article.title is not None and article.title.strip():
         field_title = (article.title, normalize(article.title))
+    excluded = np.zeros(len(texts), dtype=bool)
+    excluded[list(removed)] = True
+    for i in np.flatnonzero(words > HEADLINE_MAX_WORDS).tolist():
+        excluded[i] = excluded[i] or _too_long(texts, i, int(words[i]))
     choice = choose_title(
         texts,
         norms,
-        [i in removed or _too_long(texts, i, int(words[i])) for i in range(len(texts))],
+        excluded,
         field_title=field_title,
         ngram=c.headline_ngram,
         threshold=c.headline_threshold,
-        body_words=words.tolist(),
+        body_words=words,
         affixes=_affixes(batch, k, c, tables),
     )
     title = choice.segment

@@ -30,8 +30,10 @@ among the first segments of the text:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..normalize import is_date_line
 from ..segment import is_figures
@@ -102,12 +104,12 @@ def headline_like(raw: str, normalized: str) -> bool:
 def choose_title(
     raw: Sequence[str],
     normalized: Sequence[str],
-    excluded: Sequence[bool],
+    excluded: Sequence[bool] | np.ndarray,
     *,
     field_title: tuple[str, str] | None,
     ngram: int,
     threshold: float,
-    body_words: Sequence[int],
+    body_words: Sequence[int] | np.ndarray,
     affixes: frozenset[str] = frozenset(),
 ) -> TitleChoice:
     """The title of an article given its segments' raw and normalised texts.
@@ -118,6 +120,10 @@ def choose_title(
     known to be the site's (see `dedupe.rules.headline.runs`).
     """
     forms: dict[int, Forms] = {}
+    words = np.asarray(body_words, dtype=np.int64)
+    excluded = np.asarray(excluded, dtype=bool)
+    may_repeat = ~excluded & (words <= 60)  # what can repeat a headline ...
+    may_hold = ~excluded & (words <= MAX_WORDS)  # ... or be a plainer copy inside a title tag
     layout = Layout(raw)  # a row of a table (a header repeated over each table) is no headline
 
     def form(i: int) -> Forms:
@@ -129,8 +135,8 @@ def choose_title(
 
     def repeats_of(headline: Headline, title: int | None) -> dict[int, Variant]:
         found = {}
-        for j in range(len(raw)):
-            if j == title or excluded[j] or body_words[j] > 60:
+        for j in _where(may_repeat):
+            if j == title:
                 continue
             variant = headline.match(form(j))
             if variant is not None and not layout.part_of_table(j):
@@ -168,7 +174,7 @@ def choose_title(
             break  # the headline stands above the article's tables
         if eligible(i):
             candidates.append(i)
-    first_body = next((i for i in range(n) if body_words[i] >= BODY_WORDS), None)
+    first_body = next(_where(words >= BODY_WORDS), None)
     if first_body is not None:
         candidates += [
             i for i in range(max(0, first_body - BEFORE_BODY), first_body) if eligible(i)
@@ -180,8 +186,8 @@ def choose_title(
         if not headline.usable:
             continue
         choices = []
-        for j in range(n):  # a plainer copy of the headline inside this title-tag line
-            if j == c or excluded[j] or body_words[j] > MAX_WORDS:
+        for j in _where(may_hold):  # a plainer copy of the headline inside this title tag
+            if j == c:
                 continue
             if (
                 headline.contains(form(j))
@@ -214,3 +220,12 @@ def choose_title(
     if top is None:
         return TitleChoice(None, None)
     return TitleChoice(top, Headline(form(top), ngram, threshold))
+
+
+def _where(mask: np.ndarray) -> Iterator[int]:
+    """The indices where ``mask`` holds, ascending, a few thousand at a time (no list of
+    them all: a huge article has millions of segments)."""
+    step = 1 << 12
+    for lo in range(0, len(mask), step):
+        for i in np.flatnonzero(mask[lo : lo + step]).tolist():
+            yield lo + i
