@@ -26,7 +26,7 @@ Each segment gets up to two keys for counting boilerplate:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -118,19 +118,24 @@ def fingerprint_batch(
     kinds = _column([s.kinds for s in spans], np.uint8)
     del spans
     article_of = np.repeat(np.arange(len(articles), dtype=np.intp), np.diff(first))
-    kept, tokens, spaces = _words(articles, article_of, starts, ends)
+    shapes = np.zeros(len(starts), dtype=np.uint64)
+    standalone = np.isin(kinds, [KINDS.index(k) for k in _STANDALONE])
+
+    def date_lines(lo: int, normalized: Sequence[str], counts: np.ndarray) -> None:
+        """The shapes of stand-alone short lines ``lo, lo + 1, ...`` that are stamps."""
+        short = standalone[lo : lo + len(normalized)] & (counts <= SHAPE_MAX_WORDS)
+        for i, text in _texts(articles, article_of, starts, ends, np.flatnonzero(short) + lo):
+            norm = normalized[i - lo]
+            if "\n" not in text and is_date_line(norm):
+                shapes[i] = shape_key(norm)
+
+    kept, tokens, spaces = _words(articles, article_of, starts, ends, first, date_lines)
     norms = Norms(kept, articles, article_of, starts, ends)
     keys = segment_keys(tokens, norms)
     counts = tokens.counts
-    shapes = np.zeros(len(norms), dtype=np.uint64)
-    standalone = np.isin(kinds, [KINDS.index(k) for k in _STANDALONE])
-    short = np.flatnonzero(counts <= SHAPE_MAX_WORDS)
-    for i, text in _texts(articles, article_of, starts, ends, short):
-        if counts[i] <= EXACT_MAX_WORDS:
-            keys[i] = exact_key(text)
-        if standalone[i] and "\n" not in text and is_date_line(norms[i]):
-            shapes[i] = shape_key(norms[i])
-    tables = np.flatnonzero(kinds == KINDS.index("table"))
+    for i, text in _texts(articles, article_of, starts, ends, counts <= EXACT_MAX_WORDS):
+        keys[i] = exact_key(text)
+    tables = kinds == KINDS.index("table")
     for i, text in _texts(articles, article_of, starts, ends, tables):  # an archive list
         lines = norms_of_lines(text)
         if all(is_date_line(line) for line in lines):
@@ -159,14 +164,16 @@ def fingerprint_batch(
 
 
 LONG_SEGMENT = 1 << 20  # characters: a longer segment is normalised and hashed in pieces
-WORDS_GROUP = 1 << 22  # characters of segments normalised and hashed together at most
+WORDS_GROUP = 1 << 20  # characters of segments normalised and hashed together at most
+KEPT_NORMS = 2000  # an article's first segments whose normalised text is kept (see `Norms`)
 
 
 class Norms(Sequence[str]):
-    """The normalised text of each segment of a batch (or of a range of them): that of a
-    segment of more than ``LONG_SEGMENT`` characters is not kept but normalised again
-    when asked for (only a short one is: as a headline, a line's shape, a title part);
-    the others are kept packed (`_Packed`)."""
+    """The normalised text of each segment of a batch (or of a range of them), kept
+    packed (`_Packed`) for an article's first ``KEPT_NORMS`` segments, which the title
+    and near-repeat rules compare; a later segment's (or one of more than
+    ``LONG_SEGMENT`` characters) is normalised again when asked for (a headline's
+    repeat deep in a huge article), so a huge article holds no second copy of its text."""
 
     def __init__(
         self,
@@ -203,11 +210,18 @@ class Norms(Sequence[str]):
 
 
 def _words(
-    articles: Sequence[Article], article_of: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    articles: Sequence[Article],
+    article_of: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    first: np.ndarray,
+    seen: Callable[[int, Sequence[str], np.ndarray], None],
 ) -> tuple[_Packed, Tokens, dict[int, int]]:
-    """Normalise and hash the words of every segment: the normalised texts (packed; none
-    kept for a long segment), the words, and the spaces in each long segment's
-    normalised text.
+    """Normalise and hash the words of every segment: the normalised texts (packed, those
+    of each article's first ``KEPT_NORMS`` segments that are not long), the words, and
+    the spaces in each long segment's normalised text. ``seen(lo, normalized, counts)``
+    is shown the normalised texts and word counts of segments ``lo, lo + 1, ...`` as
+    they are made (a long segment's only if it has at most ``SHAPE_MAX_WORDS`` words).
 
     Runs of segments of up to ``WORDS_GROUP`` characters are normalised and hashed
     together (a usual batch at once); a long segment a piece at a time
@@ -217,13 +231,16 @@ def _words(
     n = len(starts)
     lengths = ends - starts
     long = lengths > LONG_SEGMENT
+    held = np.arange(n) - first[article_of] < KEPT_NORMS
     if not long.any() and int(lengths.sum()) <= WORDS_GROUP:  # the usual batch: at once
         rows = np.arange(n, dtype=np.intp)
         texts = _texts(articles, article_of, starts, ends, rows)
         every = normalize_many(t.replace(SEP, " ") for _, t in texts)
         kept = _Packed()
-        kept.add(0, every)
-        return kept, tokenize(every), {}
+        kept.add(0, every, held)
+        tokens = tokenize(every)
+        seen(0, every, tokens.counts)
+        return kept, tokens, {}
     kept = _Packed()
     spaces: dict[int, int] = {}
     words = _Growing((int(lengths.sum()) + n) // 2 + 1, n)  # words, each with a gap after
@@ -244,7 +261,8 @@ def _words(
             words.extend(found.hashes, found.owner + i, found.numeric)
             counts[i:stop] = found.counts
             lettered[i:stop] = found.lettered
-            kept.add(i, norms)
+            kept.add(i, norms, held[i:stop])
+            seen(i, norms, found.counts)
             i = stop
             continue
         text = articles[int(article_of[i])].text
@@ -256,6 +274,12 @@ def _words(
             lettered[i] += found.lettered[0]
             spaces[i] += piece.count(" ") + 1
         spaces[i] = max(spaces[i], 0)
+        if counts[i] <= SHAPE_MAX_WORDS:  # a few huge words: seen whole
+            seen(
+                i,
+                [" ".join(normalized_pieces(text, int(starts[i]), int(ends[i])))],
+                counts[i : i + 1],
+            )
         upcoming += 1
         i += 1
     hashes, owner, numeric = words.arrays()
@@ -266,31 +290,37 @@ class _Packed:
     """Normalised texts of runs of segments, each run as one UTF-8 byte string (the texts
     joined by NUL, which no normalised text holds) and the offsets of its texts: about a
     byte per character, against some 60 bytes more per text as a list of `str`. A
-    segment outside every run (a long one) has none kept."""
+    segment outside every run (a long one), or not held in its run, has none kept."""
 
     def __init__(self) -> None:
         self._firsts: list[int] = []  # first segment of each run, increasing
-        self._runs: list[tuple[bytes, np.ndarray]] = []  # its bytes, and each text's start
+        # each run's bytes, each text's start, and which texts are held (None: all)
+        self._runs: list[tuple[bytes, np.ndarray, np.ndarray | None]] = []
 
-    def add(self, first: int, texts: Sequence[str]) -> None:
-        """The texts of segments ``first``, ``first + 1``, ... (after every earlier run)."""
-        if not texts:
+    def add(self, first: int, texts: Sequence[str], held: np.ndarray) -> None:
+        """The texts of segments ``first``, ``first + 1``, ... (after every earlier run),
+        those where ``held`` is true."""
+        if not texts or not held.any():
             return
-        data = SEP.join(texts).encode("utf-8", "surrogatepass")
+        if held.all():
+            data = SEP.join(texts).encode("utf-8", "surrogatepass")
+        else:
+            some = (t if h else "" for t, h in zip(texts, held.tolist(), strict=True))
+            data = SEP.join(some).encode("utf-8", "surrogatepass")
         cuts = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
         bounds = np.empty(len(texts) + 1, dtype=np.int64)  # text k: [bounds[k], bounds[k+1] - 1)
         bounds[0], bounds[1:-1], bounds[-1] = 0, cuts + 1, len(data) + 1
         self._firsts.append(first)
-        self._runs.append((data, bounds))
+        self._runs.append((data, bounds, None if held.all() else held.copy()))
 
     def get(self, i: int) -> str | None:
         """The normalised text of segment ``i``, or None if not kept."""
         r = bisect_right(self._firsts, i) - 1
         if r < 0:
             return None
-        data, bounds = self._runs[r]
+        data, bounds, held = self._runs[r]
         k = i - self._firsts[r]
-        if k >= len(bounds) - 1:
+        if k >= len(bounds) - 1 or (held is not None and not held[k]):
             return None
         return data[int(bounds[k]) : int(bounds[k + 1]) - 1].decode("utf-8", "surrogatepass")
 
@@ -331,10 +361,13 @@ def _texts(
     ends: np.ndarray,
     rows: np.ndarray,
 ) -> Iterator[tuple[int, str]]:
-    """(segment, text) of the segments ``rows``, sliced from their articles one at a time."""
+    """(segment, text) of the segments ``rows`` (numbers, or a mask over every segment),
+    sliced from their articles one at a time."""
     step = 1 << 14
     for lo in range(0, len(rows), step):
         part = rows[lo : lo + step]
+        if part.dtype == np.bool_:
+            part = np.flatnonzero(part) + lo
         columns = (part, article_of[part], starts[part], ends[part])
         for i, k, a, b in zip(*(c.tolist() for c in columns)):
             yield i, articles[k].text[a:b]
@@ -418,10 +451,13 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
     result does not depend on the blocks."""
     n = len(batch.articles)
     tokens = batch.tokens
-    article_of_segment = np.repeat(np.arange(n, dtype=np.intp), np.diff(batch.first))
-    bounds = np.zeros(len(tokens.counts) + 1, dtype=np.intp)
-    np.cumsum(tokens.counts, out=bounds[1:])
-    article_bounds = bounds[batch.first]  # the words of article k: [article_bounds[k], ...[k+1])
+    article_of_segment = batch.article_of
+    article_bounds = np.zeros(n + 1, dtype=np.intp)  # article k's words: [bounds[k], bounds[k+1])
+    firsts = batch.first[:-1][np.diff(batch.first) > 0]  # of the articles with segments
+    if len(firsts):
+        per_article = np.zeros(n, dtype=np.intp)
+        per_article[np.diff(batch.first) > 0] = np.add.reduceat(tokens.counts, firsts)
+        np.cumsum(per_article, out=article_bounds[1:])
     out = _BodyParts(n, hasher.num_perm)
     for ka, kb in _blocks(article_bounds, BODY_BLOCK):
         lo, hi = int(article_bounds[ka]), int(article_bounds[kb])

@@ -17,10 +17,10 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from dedupe import Article, CleanerConfig, fingerprint, kernel, normalize
+from dedupe import Article, Cleaner, CleanerConfig, fingerprint, kernel, normalize
 from dedupe.fingerprint import bodies, fingerprint_batch
 
-from .data import bbc_articles
+from .data import EXAMPLE, bbc_articles, need
 
 CONFIG = CleanerConfig()
 
@@ -140,9 +140,42 @@ def test_long_segments_are_hashed_in_pieces(name: str, monkeypatch: pytest.Monke
     whole = prints()
     monkeypatch.setattr(fingerprint, "WORDS_GROUP", 300)
     assert prints() == whole  # in groups of segments
+    monkeypatch.setattr(fingerprint, "KEPT_NORMS", 1)
+    assert prints() == whole  # later segments normalised again when asked for
+    monkeypatch.setattr(fingerprint, "KEPT_NORMS", 2000)
     monkeypatch.setattr(fingerprint, "LONG_SEGMENT", 40)
     monkeypatch.setattr(normalize, "LONG_CHARS", 7)
     assert prints() == whole  # long segments in pieces too
     batch = fingerprint_batch(articles, CONFIG)
     not_kept = [i for i in range(len(batch.norms)) if batch.norms._kept.get(i) is None]
     assert len(not_kept) > 50  # long ones were not kept
+
+
+def test_an_article_keeps_the_normalised_text_of_its_first_segments_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past an article's first ``KEPT_NORMS`` segments, the normalised texts are made again
+    when a rule asks for them: the same cleaning (titles, repeats, boilerplate)."""
+    page = need(EXAMPLE).read_text(encoding="utf-8")
+    texts = [page, *bbc_articles("politics", 30)]
+    texts += [f"Footer line of the site\n\n{t}\n\nUpdated 3 hours ago" for t in texts[1:8]]
+    head = texts[1].split("\n")[0]
+    texts.append(f"{head}\n\n{texts[2]}\n\n{head}\n\n{texts[3]}")  # a late repeat of it
+    para = texts[4].split("\n\n")[2]
+    texts.append(f"{texts[4]}\n\n{para}\n\n{para.replace(' the ', ' a ', 1)}")  # a copy, a near one
+    records = [{"id": str(i), "text": t} for i, t in enumerate(texts)]
+
+    def cleaned() -> list[tuple[str, bool, list[object], object]]:
+        results = Cleaner(CleanerConfig(boilerplate_min_docs=3, documents=False)).clean(
+            iter(records)
+        )
+        return [(r.text, r.dropped, r.removals, r.title) for r in results]
+
+    whole = cleaned()
+    rules = {row.rule for r in whole for row in r[2]}  # type: ignore[attr-defined]
+    assert rules == {"headline", "paragraph", "boilerplate"}
+    monkeypatch.setattr(fingerprint, "KEPT_NORMS", 1)
+    assert cleaned() == whole
+    batch = fingerprint_batch([Article("x", t) for t in texts[:3]], CONFIG)
+    assert batch.norms._kept.get(0) is not None
+    assert batch.norms._kept.get(1) is None and batch.norms[1] == normalize.normalize(batch.text(1))

@@ -327,7 +327,9 @@ class Corpus:
             data = content.read_all(f, self._stdin, taps)
             if first or f.path not in self.encodings:
                 self.encodings[f.path] = content.resolve_text(data, self.encoding, f.path)
-            yield txt_format.read(data, self.encodings[f.path], f.rel, f.path)
+            article = txt_format.read(data, self.encodings[f.path], f.rel, f.path)
+            del data  # the bytes are not held while the article is cleaned
+            yield article
         elif f.format in LINES:
             if first or f.path not in self.encodings:
                 self.encodings[f.path] = content.prepare(f, self.encoding, self._stdin)

@@ -57,6 +57,8 @@ __all__ = [
     "no_interrupts",
 ]
 
+WRITE_CHARS = 1 << 20  # a cleaned text is encoded and written this many characters at a time
+
 
 def _carry(result: Result) -> Carry:
     carry = result.article.carry
@@ -101,7 +103,8 @@ class _TextOut(_Out):
         if self.text is None:
             return None
         out = self.new()
-        out.write(txt_format.encode(self.text))
+        for at in range(0, len(self.text), WRITE_CHARS):  # no encoded copy of a huge text
+            out.write(txt_format.encode(self.text[at : at + WRITE_CHARS]))
         out.finish()
         return out
 
