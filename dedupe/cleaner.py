@@ -384,6 +384,9 @@ class Names:
         return ident, Source(path, None if line < 0 else line)
 
 
+COUNT_CHUNK = 1 << 18  # segments counted at a time
+
+
 def _count(
     survey: Survey,
     by_site: BoilerplateCounter,
@@ -395,27 +398,31 @@ def _count(
     """Add a surveyed batch's segment keys (and line shapes) to the boilerplate counts."""
     site_ids = np.array([sites.setdefault(s, len(sites)) for s in survey.sites], dtype=np.int64)
     salts = np.array([site_hash(s) for s in survey.sites], dtype=np.uint64)
-    docs = ordinal + survey.article
-    story = np.array(story_of[ordinal:], dtype=np.int64)[survey.article]
-    site = site_ids[survey.article]
-    salt = salts[survey.article]
-    known = salt != 0
+    stories = np.array(story_of[ordinal:], dtype=np.int64)
     parts = (survey.part_keys, survey.part_article, survey.part_index)
     part_salt = salts[survey.part_article]
     by_site.add_many(
         np.where(part_salt != 0, fmix64(parts[0] ^ part_salt), parts[0]),
-        np.array(story_of[ordinal:], dtype=np.int64)[parts[1]],
+        stories[parts[1]],
         ordinal + parts[1],
         parts[2],
         site_ids[parts[1]],
     )
-    for keys in (survey.keys, survey.shapes):
-        has = keys != 0
-        salted = np.where(known, fmix64(keys ^ salt), keys)
-        by_site.add_many(salted[has], story[has], docs[has], survey.index[has], site[has])
-        both = has & known
-        if both.any():
-            across.add_many(keys[both], story[both], docs[both], survey.index[both], site[both])
+    for column in (survey.keys, survey.shapes):
+        for lo in range(0, len(column), COUNT_CHUNK):  # bounded temporaries: a huge article
+            rows = slice(lo, lo + COUNT_CHUNK)
+            keys, article, index = column[rows], survey.article[rows], survey.index[rows]
+            has = keys != 0
+            if not has.any():
+                continue
+            keys, article, index = keys[has], article[has], index[has]
+            salt = salts[article]
+            known = salt != 0
+            story, docs, site = stories[article], ordinal + article, site_ids[article]
+            salted = np.where(known, fmix64(keys ^ salt), keys)
+            by_site.add_many(salted, story, docs, index, site)
+            if known.any():
+                across.add_many(keys[known], story[known], docs[known], index[known], site[known])
 
 
 def kept_length(article: Article, verdict: Verdict) -> int:

@@ -179,3 +179,32 @@ def test_an_article_keeps_the_normalised_text_of_its_first_segments_only(
     batch = fingerprint_batch([Article("x", t) for t in texts[:3]], CONFIG)
     assert batch.norms._kept.get(0) is not None
     assert batch.norms._kept.get(1) is None and batch.norms[1] == normalize.normalize(batch.text(1))
+
+
+def test_boilerplate_counts_do_not_depend_on_the_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first pass counts a batch's segment keys a chunk at a time (bounded temporaries
+    for a huge article): the same boilerplate, by site and across sites, for any chunk."""
+    from dedupe import cleaner
+
+    footer = "Follow us on Twitter for more news"
+    share = "Share this with Email, Facebook, Messenger"  # twice on each of two sites
+    records = [
+        {
+            "id": str(i),
+            "text": f"{t}\n\n{footer}\n\n{share if i % 12 < 2 else ''}\n\nUpdated {i % 7 + 1}h ago",
+            "site": s,
+        }
+        for i, (t, s) in enumerate(
+            zip(bbc_articles("tech", 24), ["a.com", "b.com", "c.com"] * 8, strict=True)
+        )
+    ]
+
+    def cleaned() -> list[tuple[str, list[object]]]:
+        config = CleanerConfig(boilerplate_min_docs=3, site_field="site")
+        return [(r.text, r.removals) for r in Cleaner(config).clean(iter(records))]
+
+    whole = cleaned()
+    scopes = {row.details.get("scope") for r in whole for row in r[1]}  # type: ignore[attr-defined]
+    assert {"site", "sites"} <= scopes
+    monkeypatch.setattr(cleaner, "COUNT_CHUNK", 5)
+    assert cleaned() == whole
