@@ -241,6 +241,7 @@ class Cleaner:
                 story_of.append(story_of[match.key] if match is not None else ordinal + k)
             _count(survey, by_site, across, story_of, sites, ordinal)
             ordinal += len(batch)
+            del batch, survey, bodies  # the last one's texts and arrays: not held in `finish`
         by_site.finish()
         across.finish()
         return Tables(by_site.table(), across.table(), len(sites) > 1)
@@ -459,7 +460,7 @@ def _result(
     spans = cut_spans(verdict.starts, verdict.ends, verdict.removed)
     removals = []
     for i, why in verdict.removed.items():
-        start, end = verdict.starts[i], verdict.ends[i]
+        start, end = int(verdict.starts[i]), int(verdict.ends[i])
         cut_start, cut_end = spans[i]
         matched_doc: str | None = article.id
         details = why.details
@@ -495,5 +496,5 @@ def _title(article: Article, verdict: Verdict) -> Title | None:
     if verdict.title is None:
         return None
     i = verdict.title
-    start, end = verdict.starts[i], verdict.ends[i]
+    start, end = int(verdict.starts[i]), int(verdict.ends[i])
     return Title("text", i, start, end, article.text[start:end])

@@ -514,7 +514,7 @@ def cuts(text: str, segments: list[Segment], removed: Iterable[int]) -> dict[int
 
 
 def cut_spans(
-    starts: Sequence[int], ends: Sequence[int], removed: Iterable[int]
+    starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray, removed: Iterable[int]
 ) -> dict[int, tuple[int, int]]:
     """`cuts`, given the segments' start and end offsets."""
     gone = set(removed)
@@ -527,11 +527,11 @@ def cut_spans(
             kept_after = True
             continue
         if kept_after:
-            spans[i] = (starts[i], starts[i + 1])
+            spans[i] = (int(starts[i]), int(starts[i + 1]))
         elif i > 0:
-            spans[i] = (ends[i - 1], ends[i])
+            spans[i] = (int(ends[i - 1]), int(ends[i]))
         else:
-            spans[i] = (starts[i], ends[i])
+            spans[i] = (int(starts[i]), int(ends[i]))
     return spans
 
 

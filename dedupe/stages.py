@@ -10,7 +10,6 @@ indexes, boilerplate counts) stay in the cleaner, in input order.
 
 from __future__ import annotations
 
-import array
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -80,8 +79,8 @@ class Survey:
 class Verdict:
     """Pass 2 of one article: its segments, what goes and why, and its title."""
 
-    starts: Sequence[int]  # each segment's offsets (compact: `array.array`)
-    ends: Sequence[int]
+    starts: np.ndarray  # int64, each segment's offsets (views of the batch's: no copy)
+    ends: np.ndarray
     removed: dict[int, Decision]
     title: int | None  # the title's segment, if the title was taken from the text
     title_field: bool  # whether the title came from a title field
@@ -312,8 +311,8 @@ def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdi
                 continue  # a sentence said twice (a quote repeated) is the article's
             removed[i] = Decision("paragraph", None, at, score)
     return Verdict(
-        array.array("q", batch.starts[span.start : span.stop].tobytes()),
-        array.array("q", batch.ends[span.start : span.stop].tobytes()),
+        batch.starts[span.start : span.stop],
+        batch.ends[span.start : span.stop],
         dict(sorted(removed.items())),
         title,
         field_title is not None,
