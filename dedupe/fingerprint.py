@@ -140,9 +140,9 @@ def fingerprint_batch(
         lines = norms_of_lines(text)
         if all(is_date_line(line) for line in lines):
             shapes[i] = shape_key("\n".join(lines))
-    judged = (
-        np.minimum(tokens.lettered, kernel.distinct_words(tokens)) >= config.paragraph_min_words
-    )
+    judged = kernel.distinct_words(tokens)
+    np.minimum(judged, tokens.lettered, out=judged)
+    judged = judged >= config.paragraph_min_words
     pairs: dict[int, list[tuple[int, float]]] = {}
     if config.paragraphs and repeats and len(norms):
         position = np.arange(len(norms)) - np.repeat(first[:-1], np.diff(first))

@@ -119,9 +119,10 @@ def is_prose(text: str) -> bool:
 
 def survey_batch(articles: Sequence[Article], config: CleanerConfig, hasher: Hasher) -> Survey:
     batch = fingerprint_batch(articles, config, repeats=False, separator=config.paragraph_separator)
-    counts = np.diff(batch.first)
-    article = np.repeat(np.arange(len(articles), dtype=np.intp), counts)
-    index = np.arange(int(batch.first[-1]), dtype=np.intp) - np.repeat(batch.first[:-1], counts)
+    raw = bodies(batch, np.ones(len(batch.norms), dtype=bool), config, hasher)
+    article = batch.article_of
+    index = np.arange(int(batch.first[-1]), dtype=np.intp)
+    index -= batch.first[article]
     return Survey(
         sites=[site_of(a, config) for a in articles],
         article=article,
@@ -131,7 +132,7 @@ def survey_batch(articles: Sequence[Article], config: CleanerConfig, hasher: Has
         part_keys=batch.part_keys,
         part_article=article[batch.part_segment],
         part_index=index[batch.part_segment],
-        bodies=bodies(batch, np.ones(len(batch.norms), dtype=bool), config, hasher),
+        bodies=raw,
     )
 
 

@@ -67,7 +67,10 @@ def test_measure_kills_at_the_timeout_and_the_memory_limit(tmp_path: Path) -> No
     slow = perflib.measure([sys.executable, "-c", "import time; time.sleep(30)"], timeout=1)
     assert slow.timed_out and not slow.over_limit and slow.code == -9
     assert time.perf_counter() - t0 < 15
-    hog = "b = bytearray(2**30)\nfor i in range(0, len(b), 4096): b[i] = 1"
+    hog = (  # 8 MiB every 10 ms: the 5 ms poll sees it pass the limit even under load
+        "import time\nb = bytearray(2**30)\nfor i in range(0, len(b), 4096):\n"
+        "    b[i] = 1\n    if i % (8 << 20) == 0: time.sleep(0.01)"
+    )
     big = perflib.measure([sys.executable, "-c", hog], rss_limit_mib=150)
     assert big.over_limit and not big.timed_out and big.code == -9
     assert 150 <= big.rss_mib < 400

@@ -3,7 +3,7 @@ import pytest
 
 from dedupe import CleanerConfig
 from dedupe.normalize import normalize, tokenize
-from dedupe.rules.boilerplate import BoilerplateCounter, site_hash, site_keys
+from dedupe.rules.boilerplate import BoilerplateCounter, recurring, site_hash, site_keys
 from dedupe.rules.headline import Forms, Headline
 from dedupe.rules.paragraph import repeated_pairs
 
@@ -99,3 +99,49 @@ def test_boilerplate_share_is_per_site() -> None:
     assert not counter.is_boilerplate(int(site_keys(line, a)[0]))  # 3 of 10 < 50%
     on_b = counter.get(int(site_keys(line, b)[0]))  # 4 of 4
     assert on_b is not None and (on_b.stories, on_b.total, on_b.sites) == (4, 4, 1)
+
+
+def _recurring_by_hand(
+    rows: list[tuple[int, int, int, int, int]], site_total: list[int], min_docs: int, share: float
+) -> dict[int, tuple[int, int, int, int, int, int]]:
+    """`recurring`, row by row: each key's first (doc, segment), next other doc, distinct
+    stories and sites, and its site's stories, if it is in enough stories."""
+    out = {}
+    for key in sorted({r[0] for r in rows}):
+        mine = sorted((doc, seg, story, site) for k, story, doc, seg, site in rows if k == key)
+        doc, seg, _, site = mine[0]
+        second = next((d for d, *_ in mine if d != doc), -1)
+        stories = len({m[2] for m in mine})
+        total = site_total[site]
+        if stories >= max(float(min_docs), share * total):
+            out[key] = (doc, seg, second, stories, len({m[3] for m in mine}), total)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("ordered", [False, True])
+def test_recurring_keys_match_a_count_by_hand(seed: int, ordered: bool) -> None:
+    """Recurring keys (with the rows of keys too rare to recur dropped first) are those a
+    row-by-row count finds, whether or not the rows come sorted."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    keys = rng.integers(1, 1 + int(rng.integers(1, 60)), n).astype(np.uint64)
+    docs = rng.integers(0, 40, n).astype(np.uint32)
+    stories = (docs // rng.integers(1, 4)).astype(np.uint32)
+    segments = rng.integers(0, 30, n).astype(np.uint32)
+    sites = rng.integers(0, 3, n).astype(np.uint32)
+    site_total = [int(x) for x in rng.integers(1, 30, 3)]
+    min_docs, share = int(rng.integers(1, 6)), float(rng.choice([0.0, 0.2]))
+    rows = list(zip(*(a.tolist() for a in (keys, stories, docs, segments, sites)), strict=True))
+    columns = (keys, stories, docs, segments, sites)
+    if ordered:
+        order = np.lexsort((segments, docs, keys))
+        columns = tuple(a[order] for a in columns)  # type: ignore[assignment]
+    found = recurring(
+        *columns, np.array(site_total), min_docs, share, ordered=ordered
+    )  # fmt: skip
+    got = {
+        k: (r.first_doc, r.first_segment, r.second_doc, r.stories, r.sites, r.total)
+        for k, r in found.items()
+    }
+    assert got == _recurring_by_hand(rows, site_total, min_docs, share)

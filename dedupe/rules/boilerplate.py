@@ -116,9 +116,16 @@ class BoilerplateCounter:
         else:
             everything = len(np.unique(pairs & np.uint64(0xFFFFFFFF)))
             site_total = np.full(int(sites.max()) + 1, everything, dtype=np.int64)
+        del pairs
+        # sorted here, each column replacing its unsorted self (`recurring` would hold both)
+        order = np.lexsort((segments, docs, keys))
+        keys, stories, docs = keys[order], stories[order], docs[order]
+        segments, sites = segments[order], sites[order]
+        del order
         self._boiler = recurring(
-            keys, stories, docs, segments, sites, site_total, self.min_docs, self.min_share
-        )
+            keys, stories, docs, segments, sites, site_total, self.min_docs, self.min_share,
+            ordered=True,
+        )  # fmt: skip
 
     def is_boilerplate(self, key: int) -> bool:
         return key in self._boiler
@@ -134,26 +141,41 @@ class BoilerplateCounter:
 def recurring(
     keys: np.ndarray, stories: np.ndarray, docs: np.ndarray, segments: np.ndarray,
     sites: np.ndarray, site_total: np.ndarray, min_docs: int, min_share: float,
+    *, ordered: bool = False,
 ) -> dict[int, Recurring]:  # fmt: skip
     """The boilerplate keys among counted rows (every row of each key present), given the
-    stories of each site (``site_total``, indexed by site number). A pure function: the
-    Dask engine calls it on each partition of rows shuffled by key."""
+    stories of each site (``site_total``, indexed by site number); ``ordered``: the rows
+    are already sorted by (key, doc, segment). A pure function: the Dask engine calls it
+    on each partition of rows shuffled by key."""
     if not len(keys):
         return {}
     cutoff = np.maximum(float(min_docs), min_share * site_total)
-    # first occurrences: sort by (key, doc, segment)
-    order = np.lexsort((segments, docs, keys))
-    keys, stories, docs, segments, sites = (
-        a[order] for a in (keys, stories, docs, segments, sites)
-    )
+    columns: tuple[np.ndarray, ...] = (keys, stories, docs, segments, sites)
+    if not ordered:  # first occurrences: sort by (key, doc, segment)
+        order = np.lexsort((segments, docs, keys))
+        columns = tuple(a[order] for a in columns)
+        del order
+    # a key in fewer rows than its cutoff is in fewer stories: its rows are dropped first
+    # (one huge article has millions of keys, each in one story)
+    keys, sites = columns[0], columns[4]
     first = np.r_[True, keys[1:] != keys[:-1]]
     starts = np.flatnonzero(first)
-    group = np.cumsum(first) - 1
+    rows = np.diff(np.r_[starts, len(keys)])
+    possible = rows >= cutoff[sites[starts]]
+    if not possible.any():
+        return {}
+    if not possible.all():
+        columns = tuple(a[np.repeat(possible, rows)] for a in columns)
+    keys, stories, docs, segments, sites = columns
+    del columns
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    starts = np.flatnonzero(first)
     distinct = _distinct_per_group(keys, stories, starts)
     hot = np.flatnonzero(distinct >= cutoff[sites[starts]])
     if not len(hot):
         return {}
     site_count = _distinct_per_group(keys, sites, starts)
+    group = np.cumsum(first) - 1
     # the second distinct document of each key: the first row whose doc differs
     other = np.r_[False, (docs[1:] != docs[:-1]) & ~first[1:]]
     second = np.full(len(starts), -1, dtype=np.int64)
@@ -179,5 +201,5 @@ def _distinct_per_group(keys: np.ndarray, values: np.ndarray, starts: np.ndarray
     order = np.lexsort((values, keys))
     k, v = keys[order], values[order]
     new = np.r_[True, (k[1:] != k[:-1]) | (v[1:] != v[:-1])]
-    out: np.ndarray = np.add.reduceat(new.astype(np.int64), starts)
+    out: np.ndarray = np.add.reduceat(new, starts, dtype=np.int64)
     return out
