@@ -163,6 +163,7 @@ def _boilerplate(
     lettered = batch.tokens.lettered[rows]
     body = batch.tokens.counts[rows] >= BODY_MIN_WORDS
     body[list(hits)] = False
+    embedded = _between_body(body, hits) if hits else body
     texts = batch.texts(k)
     found: dict[int, Decision] = {}
     for i, (info, match, scope) in hits.items():
@@ -170,12 +171,12 @@ def _boilerplate(
         text = batch.text(span.start + i)
         if _quoted(texts, i):
             continue  # a quoted tweet or statement and its attribution: the article's
-        if (is_prose(text) or _embedded(i, body, hits)) and (scope == "sites" or rare):
+        if (is_prose(text) or embedded[i]) and (scope == "sites" or rare):
             continue  # article text: quoted across sites, a rare template sentence, or
             # a short line inside the article ("Yes." answering a question)
         if match == "shape" and rare:
             continue  # a date or a figure in a few stories is theirs, not a site's stamp
-        if not lettered[i] and _embedded(i, body, hits):
+        if not lettered[i] and embedded[i]:
             continue  # punctuation or a figure inside the article text
         found[i] = Decision(
             "boilerplate",
@@ -246,12 +247,20 @@ def _quoted(texts: Sequence[str], i: int) -> bool:
     )
 
 
-def _embedded(i: int, body: np.ndarray, hits: dict[int, Any]) -> bool:
-    """Whether segment ``i`` sits between two paragraphs of article text (the nearest
-    segments before and after it that are not boilerplate)."""
-    before = next((j for j in range(i - 1, -1, -1) if j not in hits), None)
-    after = next((j for j in range(i + 1, len(body)) if j not in hits), None)
-    return before is not None and after is not None and body[before] and body[after]
+def _between_body(body: np.ndarray, hits: dict[int, Any]) -> np.ndarray:
+    """Whether each segment sits between two paragraphs of article text: the nearest
+    segments before and after it that are not boilerplate (``hits``) are both ``body``."""
+    n = len(body)
+    position = np.arange(n)
+    other = np.ones(n, dtype=bool)
+    other[list(hits)] = False  # the segments that are not boilerplate
+    before = np.maximum.accumulate(np.where(other, position, -1))  # the nearest at or before
+    after = np.minimum.accumulate(np.where(other, position, n)[::-1])[::-1]  # at or after
+    before = np.r_[-1, before[:-1]]  # strictly before ...
+    after = np.r_[after[1:], n]  # ... and strictly after
+    padded = np.r_[body, False]  # index n (none after) and -1 (none before) read False
+    embedded: np.ndarray = padded[before] & padded[after]
+    return embedded
 
 
 def decide(batch: Batch, k: int, config: CleanerConfig, tables: Tables) -> Verdict:

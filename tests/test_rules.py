@@ -145,3 +145,22 @@ def test_recurring_keys_match_a_count_by_hand(seed: int, ordered: bool) -> None:
         for k, r in found.items()
     }
     assert got == _recurring_by_hand(rows, site_total, min_docs, share)
+
+
+def test_a_boilerplate_line_is_embedded_between_body_paragraphs_as_counted_by_hand() -> None:
+    """`_between_body`: the nearest segments before and after that are not boilerplate
+    are both article text (a linear pass, not a scan per line)."""
+    from dedupe.stages import _between_body
+
+    def by_hand(i: int, body: list[bool], hits: set[int]) -> bool:
+        before = next((j for j in range(i - 1, -1, -1) if j not in hits), None)
+        after = next((j for j in range(i + 1, len(body)) if j not in hits), None)
+        return before is not None and after is not None and body[before] and body[after]
+
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        n = int(rng.integers(1, 30))
+        hits = {i: None for i in range(n) if rng.random() < 0.4}
+        body = [bool(rng.random() < 0.6) and i not in hits for i in range(n)]
+        found = _between_body(np.array(body, dtype=bool), hits)
+        assert [bool(found[i]) for i in hits] == [by_hand(i, body, set(hits)) for i in hits]
