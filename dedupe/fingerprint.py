@@ -453,10 +453,10 @@ def bodies(batch: Batch, keep: np.ndarray, config: CleanerConfig, hasher: Hasher
     tokens = batch.tokens
     article_of_segment = batch.article_of
     article_bounds = np.zeros(n + 1, dtype=np.intp)  # article k's words: [bounds[k], bounds[k+1])
-    firsts = batch.first[:-1][np.diff(batch.first) > 0]  # of the articles with segments
-    if len(firsts):
+    segmented = np.diff(batch.first) > 0  # the articles with segments
+    if segmented.any():
         per_article = np.zeros(n, dtype=np.intp)
-        per_article[np.diff(batch.first) > 0] = np.add.reduceat(tokens.counts, firsts)
+        per_article[segmented] = np.add.reduceat(tokens.counts, batch.first[:-1][segmented])
         np.cumsum(per_article, out=article_bounds[1:])
     out = _BodyParts(n, hasher.num_perm)
     for ka, kb in _blocks(article_bounds, BODY_BLOCK):
